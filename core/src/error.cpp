@@ -22,9 +22,11 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::token_expired: return "token_expired";
     case ErrorCode::heartbeat_timeout: return "heartbeat_timeout";
     case ErrorCode::slow_consumer: return "slow_consumer";
+    case ErrorCode::session_replaced: return "session_replaced";
     case ErrorCode::not_member: return "not_member";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::group_full: return "group_full";
+    case ErrorCode::forbidden: return "forbidden";
     case ErrorCode::rate_limited: return "rate_limited";
     case ErrorCode::resync_required: return "resync_required";
     case ErrorCode::overloaded: return "overloaded";

@@ -29,10 +29,12 @@ enum class ErrorCode {
   token_expired,
   heartbeat_timeout,
   slow_consumer,
+  session_replaced,     // the same device authenticated on a newer session
   // Semantic.
   not_member,           // not a member of the conversation or group
   not_found,            // no such conversation, group or message
   group_full,           // over limits::group_members_max
+  forbidden,            // a member lacks the right (only a group's owner may remove others)
   rate_limited,
   resync_required,      // history no longer reaches back to the client's position
   overloaded,           // a bounded queue is full; retry later

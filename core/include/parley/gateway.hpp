@@ -22,6 +22,8 @@ struct GatewayConfig {
   std::uint32_t heartbeats_missed_max = limits::heartbeats_missed_max;
   std::uint64_t auth_timeout_ms = limits::auth_timeout_ms;
   std::size_t device_window_max = limits::device_window_max;
+  std::uint32_t protocol_errors_max = limits::session_protocol_errors_max;  // consecutive
+  std::size_t watched_users_max = limits::presence_subscriptions_max;       // per session
 };
 
 namespace gw {

@@ -38,18 +38,24 @@ inline constexpr std::size_t device_window_max = 1'000;          // unacked deli
 inline constexpr std::size_t dedup_entries_max = 1'000'000;      // in-memory dedup cache
 inline constexpr std::size_t pending_store_requests_max = 100'000;
 inline constexpr std::size_t devices_per_user_max = 16;
+inline constexpr std::size_t conversation_queue_max = 1'000;     // inputs waiting on one conversation
+inline constexpr std::size_t conversations_cached_max = 100'000; // per chat service instance
 
 // Sessions and presence.
 inline constexpr std::uint64_t heartbeat_interval_ms = 30'000;
 inline constexpr std::uint32_t heartbeats_missed_max = 3;
 inline constexpr std::uint64_t auth_timeout_ms = 10'000;         // connect → authenticated
+inline constexpr std::uint32_t session_protocol_errors_max = 32; // consecutive bad frames → close
 inline constexpr std::uint64_t presence_ttl_ms = 90'000;
 inline constexpr std::size_t presence_subscriptions_max = 1'000; // per session
+inline constexpr std::size_t watchers_per_user_max = 100'000;    // sessions watching one user
 inline constexpr std::uint64_t typing_ttl_ms = 6'000;
 
 // Push.
 inline constexpr std::uint64_t push_collapse_window_ms = 60'000;
 inline constexpr std::uint32_t push_rate_per_minute_max = 20;    // per user
 inline constexpr std::size_t push_preview_bytes_max = 120;
+inline constexpr std::size_t push_slots_per_user_max = 256;      // (device, conversation) collapse states
+inline constexpr std::size_t push_mutes_per_user_max = 1'000;    // muted conversations
 
 }  // namespace parley::limits

@@ -16,6 +16,8 @@ namespace parley {
 
 struct PresenceConfig {
   std::uint64_t ttl_ms = limits::presence_ttl_ms;
+  std::size_t watchers_per_user_max = limits::watchers_per_user_max;
+  std::size_t devices_per_user_max = limits::devices_per_user_max;
 };
 
 struct PresenceStatus {
@@ -29,6 +31,8 @@ struct PresenceStats {
   std::uint64_t expirations = 0;   // devices timed out by TTL
   std::uint64_t updates_sent = 0;
   std::uint64_t subscriptions = 0; // now
+  std::uint64_t watches_refused = 0;  // over watchers_per_user_max
+  std::uint64_t devices_refused = 0;  // over devices_per_user_max
 };
 
 class Presence {

@@ -23,6 +23,7 @@ inline constexpr std::uint32_t version = 1;  // frames may carry "v"; absent mea
 struct Auth {
   std::string token;               // see docs/protocol.md, tokens
   std::uint32_t v = version;
+  bool operator==(const Auth&) const = default;
 };
 struct Send {
   std::string rid;                 // optional request ref, echoed in ack/error
@@ -30,10 +31,12 @@ struct Send {
   UserId to;                       // exactly one of to / group is set
   GroupId group;
   Body body;
+  bool operator==(const Send&) const = default;
 };
 struct Delivered {                 // delivery ack for one message (and all before it in conv)
   ConversationId conv;
   MessageId msg;
+  bool operator==(const Delivered&) const = default;
 };
 struct SyncPosition {
   ConversationId conv;
@@ -44,36 +47,43 @@ struct Sync {
   std::string rid;
   std::vector<SyncPosition> positions;
   std::uint32_t limit = 0;         // per conversation; 0 = server default
+  bool operator==(const Sync&) const = default;
 };
 struct History {
   std::string rid;
   ConversationId conv;
   MessageId before;                // page of messages with id < before; 0 = newest
   std::uint32_t limit = 0;
+  bool operator==(const History&) const = default;
 };
 struct Search {
   std::string rid;
   std::string query;
   ConversationId conv;             // 0 = all of the user's conversations
   std::uint32_t limit = 0;
+  bool operator==(const Search&) const = default;
 };
 struct Read {                      // read receipt: everything up to and including up_to
   ConversationId conv;
   MessageId up_to;
+  bool operator==(const Read&) const = default;
 };
 struct Typing {
   ConversationId conv;
   bool active = true;
+  bool operator==(const Typing&) const = default;
 };
 struct PresenceSubscribe {
   std::string rid;
   ConversationId conv;
   bool subscribe = true;           // false = unsubscribe
+  bool operator==(const PresenceSubscribe&) const = default;
 };
 struct GroupCreate {
   std::string rid;
   std::string name;
   std::vector<UserId> members;     // besides the creator
+  bool operator==(const GroupCreate&) const = default;
 };
 struct GroupChange {               // add / remove / leave / info
   enum class Kind : std::uint8_t { add, remove, leave, info };
@@ -81,20 +91,26 @@ struct GroupChange {               // add / remove / leave / info
   Kind kind = Kind::info;
   GroupId group;
   std::vector<UserId> users;       // add / remove only
+  bool operator==(const GroupChange&) const = default;
 };
 struct PushRegister {              // the device's push token; empty token = unregister
   std::string token;
+  bool operator==(const PushRegister&) const = default;
 };
 struct Mute {
   ConversationId conv;
   TimeMs until_ms = 0;             // 0 = unmute; UINT64_MAX = forever
+  bool operator==(const Mute&) const = default;
 };
 struct DoNotDisturb {              // daily quiet hours in the user's local time
   std::uint32_t start_minute = 0;  // 0..1439
   std::uint32_t end_minute = 0;    // 0..1439; equal to start = off
   std::int32_t utc_offset_minutes = 0;  // -840..840
+  bool operator==(const DoNotDisturb&) const = default;
 };
-struct Ping {};
+struct Ping {
+  bool operator==(const Ping&) const = default;
+};
 
 using ClientFrame = std::variant<Auth, Send, Delivered, Sync, History, Search, Read, Typing,
                                  PresenceSubscribe, GroupCreate, GroupChange, PushRegister, Mute,
@@ -108,6 +124,7 @@ struct AuthOk {
   SessionId session;
   std::uint64_t heartbeat_ms = 0;
   TimeMs server_time_ms = 0;
+  bool operator==(const AuthOk&) const = default;
 };
 struct Ack {                        // the message is durable; duplicate = it was already stored
   std::string rid;
@@ -116,9 +133,11 @@ struct Ack {                        // the message is durable; duplicate = it wa
   MessageId msg;
   TimeMs time_ms = 0;
   bool duplicate = false;
+  bool operator==(const Ack&) const = default;
 };
 struct Deliver {                    // op "msg": one message for this device
   StoredMessage message;
+  bool operator==(const Deliver&) const = default;
 };
 struct SyncDone {                   // end of the replay of one conversation
   std::string rid;
@@ -127,31 +146,37 @@ struct SyncDone {                   // end of the replay of one conversation
   bool more = false;                // more messages after through: sync again from there
   bool resync_required = false;     // history no longer reaches back to the position
   MessageId floor;                  // oldest retained id when resync_required
+  bool operator==(const SyncDone&) const = default;
 };
 struct HistoryPage {
   std::string rid;
   ConversationId conv;
   std::vector<StoredMessage> messages;  // newest first
   bool more = false;
+  bool operator==(const HistoryPage&) const = default;
 };
 struct SearchResult {
   std::string rid;
   std::vector<StoredMessage> hits;      // newest first
+  bool operator==(const SearchResult&) const = default;
 };
 struct Receipt {
   ConversationId conv;
   UserId user;
   MessageId up_to;
+  bool operator==(const Receipt&) const = default;
 };
 struct TypingUpdate {
   ConversationId conv;
   UserId user;
   bool active = true;
+  bool operator==(const TypingUpdate&) const = default;
 };
 struct PresenceUpdate {
   UserId user;
   bool online = false;
   TimeMs last_seen_ms = 0;              // 0 = never seen
+  bool operator==(const PresenceUpdate&) const = default;
 };
 struct GroupInfo {
   std::string rid;
@@ -160,14 +185,17 @@ struct GroupInfo {
   std::string name;
   UserId owner;
   std::vector<UserId> members;          // sorted
+  bool operator==(const GroupInfo&) const = default;
 };
 struct Pong {
   TimeMs server_time_ms = 0;
+  bool operator==(const Pong&) const = default;
 };
 struct ErrorFrame {
   std::string rid;
   ErrorCode code = ErrorCode::internal;
   std::string message;
+  bool operator==(const ErrorFrame&) const = default;
 };
 
 using ServerFrame = std::variant<AuthOk, Ack, Deliver, SyncDone, HistoryPage, SearchResult, Receipt,

@@ -18,6 +18,9 @@ struct PushConfig {
   std::uint64_t collapse_window_ms = limits::push_collapse_window_ms;
   std::uint32_t rate_per_minute_max = limits::push_rate_per_minute_max;
   std::size_t preview_bytes_max = limits::push_preview_bytes_max;
+  std::size_t tokens_per_user_max = limits::devices_per_user_max;
+  std::size_t slots_per_user_max = limits::push_slots_per_user_max;
+  std::size_t mutes_per_user_max = limits::push_mutes_per_user_max;
 };
 
 struct PushStats {
@@ -28,6 +31,7 @@ struct PushStats {
   std::uint64_t rate_limited = 0;
   std::uint64_t no_token = 0;
   std::uint64_t tokens_removed = 0;
+  std::uint64_t refused = 0;         // a token, mute or collapse slot over its per-user limit
 };
 
 class PushPolicy {

@@ -1,0 +1,93 @@
+// Gateway: envelopes for our sessions become SendFrame effects. Deliveries are tracked per session
+// in a bounded window of unacked (conversation, message) pairs: a device that stops acking is a
+// slow consumer and is closed before its window can grow memory without bound. A device with no
+// session here is skipped silently: ChatService re-resolves it and the device syncs on reconnect.
+#include <iterator>
+#include <string>
+#include <utility>
+
+#include "gateway_state.hpp"
+#include "parley/assert.hpp"
+#include "parley/overloaded.hpp"
+
+namespace parley {
+
+void Gateway::State::on_envelope(Envelope& envelope) {
+  std::visit(Overloaded{
+                 [&](env::ToSession& m) {
+                   if (find(m.to.session) != nullptr) send(m.to.session, std::move(m.frame));
+                 },
+                 [&](env::DeliverToDevice& m) { deliver(m); },
+                 [&](env::NotifyDevices& m) {
+                   for (const DeviceRef& device : m.devices) {
+                     auto at = by_device_.find(device);
+                     if (at != by_device_.end()) send(at->second, m.frame);
+                   }
+                 },
+                 [&](env::NotifySessions& m) {
+                   for (SessionId id : m.sessions) {
+                     const Session* s = find(id);
+                     if (s != nullptr && s->authenticated) send(id, m.frame);
+                   }
+                 },
+                 [&](env::WatchList& m) { watch_list(m); },
+                 [](auto&) {},  // addressed to another role: a routing slip, nothing for us
+             },
+             envelope);
+}
+
+void Gateway::State::deliver(const env::DeliverToDevice& d) {
+  auto at = by_device_.find(d.device);
+  if (at == by_device_.end()) return;
+  Session& s = *find(at->second);
+  auto conv = s.in_flight.find(d.conv);
+  const bool redelivery = conv != s.in_flight.end() && conv->second.contains(d.msg);
+  if (!redelivery) {
+    if (s.in_flight_count >= config_.device_window_max) {
+      ++stats_.closed_slow_consumer;
+      close(s, ErrorCode::slow_consumer,
+            std::to_string(s.in_flight_count) + " deliveries unacknowledged: closing");
+      return;
+    }
+    s.in_flight[d.conv].insert(d.msg);
+    ++s.in_flight_count;
+  }
+  send(s.id, d.frame);
+}
+
+// A delivery ack covers the message and everything before it in the conversation.
+void Gateway::State::acknowledge(Session& s, ConversationId conv, MessageId msg) {
+  auto it = s.in_flight.find(conv);
+  if (it == s.in_flight.end()) return;
+  auto& msgs = it->second;
+  const auto last = msgs.upper_bound(msg);
+  const auto acked = static_cast<std::size_t>(std::distance(msgs.begin(), last));
+  PARLEY_ASSERT(acked <= s.in_flight_count);
+  s.in_flight_count -= acked;
+  msgs.erase(msgs.begin(), last);
+  if (msgs.empty()) s.in_flight.erase(it);
+}
+
+// ChatService answers a PresenceInterest with the conversation's members; we remember whom each
+// session watches (bounded) so the watches can be withdrawn when the session ends.
+void Gateway::State::watch_list(const env::WatchList& w) {
+  Session* s = find(w.to.session);
+  if (s == nullptr || !s->authenticated) return;
+  for (UserId user : w.users) {
+    if (!w.subscribe) {
+      if (s->watched.erase(user) != 0) route(env::Watch{ref(s->id), user, false});
+      continue;
+    }
+    if (s->watched.contains(user)) continue;
+    if (s->watched.size() >= config_.watched_users_max) {
+      send_error(s->id, ErrorCode::too_many_items,
+                 "a session watches at most " + std::to_string(config_.watched_users_max) + " users",
+                 w.rid);
+      return;
+    }
+    s->watched.insert(user);
+    route(env::Watch{ref(s->id), user, true});
+  }
+}
+
+}  // namespace parley

@@ -1,0 +1,93 @@
+// Private state of the Gateway role, shared by its three translation units: gateway.cpp (session
+// lifecycle, auth, deadlines), gateway_frames.cpp (client frames → envelopes) and
+// gateway_delivery.cpp (envelopes → frames, per-device delivery windows, watch lists).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "parley/gateway.hpp"
+#include "parley/protocol.hpp"
+#include "parley/snowflake.hpp"
+
+namespace parley {
+
+struct Gateway::State {
+  struct Session {
+    SessionId id;
+    bool authenticated = false;
+    DeviceRef device;                 // meaningful once authenticated
+    RequestId verifying;              // the pending VerifyToken, 0 = none
+    TimeMs auth_deadline_ms = 0;
+    TimeMs last_activity_ms = 0;      // never moves backwards, even if the clock does
+    TimeMs presence_sent_ms = 0;      // last DeviceOnline routed for this session
+    TimeMs timer_ms = 0;              // this session's key in timers_; <= its real deadline
+    std::uint32_t consecutive_errors = 0;
+    // The delivery window: messages sent and not yet acked, by conversation.
+    std::map<ConversationId, std::set<MessageId>> in_flight;
+    std::size_t in_flight_count = 0;
+    std::set<UserId> watched;         // presence subscriptions, ordered for deterministic unwatch
+  };
+
+  State(GatewayConfig config, const Clock& clock);
+
+  // gateway.cpp: lifecycle, auth and deadlines.
+  void open(SessionId id);
+  void on_closed(SessionId id);
+  void on_verified(const TokenVerified& verified);
+  void tick();
+  void authenticate(Session& s, const TokenClaims& claims);
+  void expire(Session& s);
+  void close(Session& s, ErrorCode code, std::string message, std::string rid = {});
+  void end(SessionId id);  // emits the leaving envelopes and drops the session's state
+  void arm(Session& s);    // (re)places the session in timers_ at its real deadline
+  TimeMs deadline_of(const Session& s) const;
+  Session* find(SessionId id);
+
+  // gateway_frames.cpp: one client frame.
+  void on_frame(gw::FrameIn& in);
+  void touch(Session& s);
+  void protocol_error(Session& s, ErrorCode code, std::string message, std::string rid);
+  void before_auth(Session& s, protocol::ClientFrame& frame);
+  void handle(Session& s, protocol::ClientFrame& frame);
+  void submit(Session& s, protocol::Send& frame);
+  void create_group(Session& s, protocol::GroupCreate& frame);
+  Result<GroupId> allocate_group();
+
+  // gateway_delivery.cpp: envelopes addressed to this gateway.
+  void on_envelope(Envelope& envelope);
+  void deliver(const env::DeliverToDevice& d);
+  void acknowledge(Session& s, ConversationId conv, MessageId msg);
+  void watch_list(const env::WatchList& w);
+
+  // Output.
+  void send(SessionId id, FramePtr frame);
+  void send(SessionId id, const protocol::ServerFrame& frame);
+  void send_error(SessionId id, ErrorCode code, std::string message, std::string rid = {});
+  void route(Envelope envelope);
+  SessionRef ref(SessionId id) const { return SessionRef{config_.node, id}; }
+  RequestId next_request() { return RequestId{++last_request_}; }
+  TimeMs now() const { return clock_->now_ms(); }
+
+  GatewayConfig config_;
+  const Clock* clock_;
+  std::optional<Snowflake> group_ids_;  // absent when the node id is no valid snowflake node
+  std::uint64_t last_request_ = 0;
+  std::unordered_map<SessionId, Session> sessions_;
+  std::unordered_map<DeviceRef, SessionId> by_device_;      // authenticated sessions only
+  std::unordered_map<RequestId, SessionId> verifying_;      // VerifyToken in flight
+  // Deadlines, earliest first. Entries are lazy: a frame only moves last_activity_ms, and tick()
+  // re-arms an entry that pops before its session's real deadline, so a busy session costs no
+  // tree update per frame and tick() touches only sessions that are due.
+  std::set<std::pair<TimeMs, SessionId>> timers_;
+  std::vector<Effect> effects_;
+  GatewayStats stats_;
+};
+
+}  // namespace parley
