@@ -1,6 +1,7 @@
 // parley-sim: the simulator of parley deployments (DESIGN.md §4). The local engine runs one node
 // of the real core on simulated time with a seeded client population and checks every message;
 // the SimGrid engine for whole deployments builds on it.
+#include <xbt/base.h>  // must precede version.h, which uses its macros
 #include <simgrid/version.h>
 
 #include <charconv>

@@ -94,7 +94,11 @@ void Gateway::State::authenticate(Session& s, const TokenClaims& claims) {
   // The old session closes after the new one is announced: its RegistryDisconnect and
   // DeviceOffline then name a session that is no longer the device's, so the registry and
   // Presence ignore them and watchers never see the user flap offline.
-  if (replaced) close(*find(*replaced), ErrorCode::session_replaced, "the device connected again");
+  if (replaced) {
+    Session* old = find(*replaced);
+    PARLEY_ASSERT(old != nullptr);  // by_device_ names live sessions only (end() removes them)
+    close(*old, ErrorCode::session_replaced, "the device connected again");
+  }
 }
 
 void Gateway::State::tick() {

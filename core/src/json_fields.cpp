@@ -140,7 +140,7 @@ std::int64_t Fields::integer(std::string_view name, Need need, std::int64_t min,
     return 0;
   }
   const bool fits = v->is_number_unsigned()
-                        ? v->get<std::uint64_t>() <= static_cast<std::uint64_t>(max)
+                        ? max >= 0 && v->get<std::uint64_t>() <= static_cast<std::uint64_t>(max)
                         : v->get<std::int64_t>() >= min && v->get<std::int64_t>() <= max;
   if (!fits) {
     fail(ErrorCode::invalid_value, quoted(label(name)) + " must be in [" + std::to_string(min) +

@@ -257,7 +257,11 @@ store::Outcome MemoryStore::State::search(const store::SearchMessages& op) const
   const std::uint32_t limit = page_limit(op.limit);
   for (const MessageKey& key : matches) {
     if (result.hits.size() >= limit) break;
-    result.hits.push_back(conversations.at(key.first).messages.at(key.second));
+    // trim() unindexes what it drops, so both finds succeed; checked anyway: never a crash.
+    auto conv = conversations.find(key.first);
+    if (conv == conversations.end()) continue;
+    auto m = conv->second.messages.find(key.second);
+    if (m != conv->second.messages.end()) result.hits.push_back(m->second);
   }
   return result;
 }

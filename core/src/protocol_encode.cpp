@@ -10,11 +10,6 @@ namespace {
 
 using detail::JsonWriter;
 
-void write_op(JsonWriter& w, std::string_view op) {
-  w.begin_object();
-  w.field("op", op);
-}
-
 std::string_view body_type(Body::Kind kind) {
   switch (kind) {
     case Body::Kind::text: return "text";
@@ -155,26 +150,28 @@ void write_message_fields(JsonWriter& w, const StoredMessage& m) {
 
 std::string encode(const ServerFrame& frame) {
   JsonWriter w;
-  write_op(w, op_name(frame));
+  w.begin_object();
+  w.field("op", op_name(frame));
   std::visit([&w](const auto& f) { write_server_frame(w, f); }, frame);
   w.end_object();
   return w.take();
 }
 
 std::string_view op_name(const ServerFrame& frame) {
+  using Sv = std::string_view;
   return std::visit(Overloaded{
-                        [](const AuthOk&) { return std::string_view{"auth.ok"}; },
-                        [](const Ack&) { return std::string_view{"ack"}; },
-                        [](const Deliver&) { return std::string_view{"msg"}; },
-                        [](const SyncDone&) { return std::string_view{"sync.done"}; },
-                        [](const HistoryPage&) { return std::string_view{"history.page"}; },
-                        [](const SearchResult&) { return std::string_view{"search.result"}; },
-                        [](const Receipt&) { return std::string_view{"receipt"}; },
-                        [](const TypingUpdate&) { return std::string_view{"typing"}; },
-                        [](const PresenceUpdate&) { return std::string_view{"presence"}; },
-                        [](const GroupInfo&) { return std::string_view{"group"}; },
-                        [](const Pong&) { return std::string_view{"pong"}; },
-                        [](const ErrorFrame&) { return std::string_view{"error"}; },
+                        [](const AuthOk&) { return Sv{"auth.ok"}; },
+                        [](const Ack&) { return Sv{"ack"}; },
+                        [](const Deliver&) { return Sv{"msg"}; },
+                        [](const SyncDone&) { return Sv{"sync.done"}; },
+                        [](const HistoryPage&) { return Sv{"history.page"}; },
+                        [](const SearchResult&) { return Sv{"search.result"}; },
+                        [](const Receipt&) { return Sv{"receipt"}; },
+                        [](const TypingUpdate&) { return Sv{"typing"}; },
+                        [](const PresenceUpdate&) { return Sv{"presence"}; },
+                        [](const GroupInfo&) { return Sv{"group"}; },
+                        [](const Pong&) { return Sv{"pong"}; },
+                        [](const ErrorFrame&) { return Sv{"error"}; },
                     },
                     frame);
 }

@@ -4,6 +4,27 @@
 // member: online devices through their gateway (redelivered when no delivery ack within 5 s,
 // a bounded number of times), offline devices to Push. Groups (membership, ≤ 500 members, system
 // messages, backfill for new members) are handled here because they share the conversation's shard.
+//
+// Semantics a caller may not guess (see core/src/chat_state.hpp for where each lives):
+// - Order: a completed append waits for every earlier pending append of its conversation; acks
+//   and fan-out leave in id order. A failed append is answered at once (ErrorFrame internal, the
+//   client may retry with the same UUID) and never blocks later messages.
+// - Dedup: a retry of a durable send is acked at once (duplicate=true, original id and time, no
+//   fan-out); a retry while the original is in flight is acked (duplicate=true) when it completes.
+//   The cache is bounded; past it, the store's durable dedup answers (Appended.duplicate).
+// - Redelivery: up to redelivery_attempts_max redeliveries, redelivery_after_ms apart, to where
+//   the device is now; at the next deadline the entry is dropped as a give-up. A device offline
+//   at redelivery is dropped silently (it syncs on reconnect). Over pending_deliveries_max a
+//   delivery is sent but not tracked, and counted as a give-up.
+// - Groups: only the owner removes others (ErrorCode::forbidden); a member naming only itself
+//   leaves. A change waits for the conversation's pending appends and holds later inputs until
+//   its PutGroup completes. Its system message (sender 0, never acked) reaches every member's
+//   devices, the actor's included, and the users it removed. New members get the last
+//   new_member_backfill messages on their online devices (offline ones sync), before the notice.
+// - Bounds: new work over pending_store_requests_max, over conversation_queue_max inputs waiting
+//   on one conversation, or needing a conversation slot when conversations_cached_max are all
+//   busy gets ErrorFrame overloaded (receipts and typing, which have no session, are shed).
+//   Follow-ups of admitted work (fan-out lookups, redelivery, system messages) always proceed.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +46,8 @@ struct ChatConfig {
   std::size_t dedup_entries_max = limits::dedup_entries_max;
   std::size_t pending_store_requests_max = limits::pending_store_requests_max;
   std::size_t new_member_backfill = limits::new_member_backfill;
+  std::size_t conversation_queue_max = limits::conversation_queue_max;      // per conversation
+  std::size_t conversations_cached_max = limits::conversations_cached_max;  // idle ones are evicted
 };
 
 using ChatInput = std::variant<Envelope, StoreDone>;
@@ -39,6 +62,7 @@ struct ChatStats {
   std::uint64_t store_failures = 0;
   std::uint64_t pending_deliveries = 0; // now
   std::uint64_t pending_store_requests = 0; // now
+  std::uint64_t overloaded = 0;       // inputs refused or shed because a bound was reached
 };
 
 class ChatService {
