@@ -62,8 +62,9 @@ void BM_RocksAppendBatch(benchmark::State& state) {
   for (auto _ : state) {
     std::vector<store::Op> ops;
     ops.reserve(per_batch);
-    for (std::size_t i = 0; i < per_batch; ++i, ++next_id)
+    for (std::size_t i = 0; i < per_batch; ++i, ++next_id) {
       ops.push_back(append_op(ConversationId{1 + next_id % 64}, next_id));
+    }
     auto outcomes = store->execute_batch(ops);
     if (!std::holds_alternative<store::Appended>(outcomes.front())) state.SkipWithError("append failed");
     benchmark::DoNotOptimize(outcomes);

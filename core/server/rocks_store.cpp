@@ -111,7 +111,8 @@ store::Outcome RocksStore::Impl::apply(rocks::View& view, const store::Op& op) {
 std::optional<Error> RocksStore::Impl::commit(rocks::View& view) {
   if (!view.has_writes()) return std::nullopt;  // a batch of reads costs no write and no fsync
   ++writes;
-  const auto status = db->Write(write_options, view.batch());
+  auto batch = view.sorted_writes();
+  const auto status = db->Write(write_options, &batch);
   if (!status.ok()) return rocks::status_error("store write failed", status);
   return std::nullopt;
 }

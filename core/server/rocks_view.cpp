@@ -36,6 +36,22 @@ void View::end_op(bool keep) {
   }
 }
 
+rocksdb::WriteBatch View::sorted_writes() {
+  rocksdb::WriteBatch out(batch_.GetWriteBatch()->GetDataSize());
+  for (const Cf cf : all_cfs) {
+    std::unique_ptr<rocksdb::WBWIIterator> it(batch_.NewIterator(h_.of(cf)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const rocksdb::WriteEntry entry = it->Entry();  // the ops only ever Put and Delete
+      if (entry.type == rocksdb::kPutRecord) {
+        (void)out.Put(h_.of(cf), entry.key, entry.value);
+      } else if (entry.type == rocksdb::kDeleteRecord) {
+        (void)out.Delete(h_.of(cf), entry.key);
+      }
+    }
+  }
+  return out;
+}
+
 std::unique_ptr<rocksdb::Iterator> View::iterator(Cf cf, const rocksdb::ReadOptions& options) {
   auto* base = h_.db->NewIterator(options, h_.of(cf));
   if (!has_writes()) return std::unique_ptr<rocksdb::Iterator>(base);
