@@ -36,9 +36,8 @@ store::Outcome registry_lookup(View& view, const store::RegistryLookup& op);
 store::Outcome trim_messages(const Handles& handles, const rocksdb::WriteOptions& options,
                              ConversationId conv, MessageId floor, std::uint64_t& writes);
 
-// Search terms of a text, exactly as MemoryStore tokenises; and the index keys of a message
-// (none unless its body is searchable: text and media captions, never encrypted bodies).
-std::set<std::string> search_terms(std::string_view text);
+// The index keys of a message: one per search term (parley/search_terms.hpp), none unless its
+// body is searchable.
 std::vector<std::string> index_keys(const StoredMessage& m);
 
 }  // namespace parley::server::rocks

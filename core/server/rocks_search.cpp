@@ -6,35 +6,14 @@
 #include <memory>
 
 #include "rocks_codec.hpp"
+#include "parley/search_terms.hpp"
 #include "rocks_ops.hpp"
 
 namespace parley::server::rocks {
 
-// Runs of ASCII letters/digits and of UTF-8 bytes >= 0x80 (so non-Latin words stay whole), ASCII
-// case-folded; every other byte separates words. The same rule as MemoryStore's terms_of: the
-// differential test fails if the two drift apart.
-std::set<std::string> search_terms(std::string_view text) {
-  std::set<std::string> terms;
-  std::string word;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool ascii_word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (ascii_word || c >= 0x80) {
-      word.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
-    } else if (!word.empty()) {
-      terms.insert(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty()) terms.insert(std::move(word));
-  return terms;
-}
-
 std::vector<std::string> index_keys(const StoredMessage& m) {
-  // Encrypted bodies are opaque and system messages describe membership, not content.
-  const bool searchable = m.body.kind == Body::Kind::text || m.body.kind == Body::Kind::media;
   std::vector<std::string> keys;
-  if (!searchable) return keys;
+  if (!searchable(m.body)) return keys;
   for (const auto& term : search_terms(m.body.text)) keys.push_back(search_key(term, m.conv, m.id));
   return keys;
 }

@@ -11,37 +11,13 @@
 
 #include "parley/limits.hpp"
 #include "parley/overloaded.hpp"
+#include "parley/search_terms.hpp"
 #include "parley/snowflake.hpp"
 
 namespace parley {
 namespace {
 
 using MessageKey = std::pair<ConversationId, MessageId>;
-
-// Search terms: runs of ASCII letters/digits and of UTF-8 bytes >= 0x80 (so non-Latin words stay
-// whole), ASCII case-folded; every other byte separates words.
-std::set<std::string> terms_of(const std::string& text) {
-  std::set<std::string> terms;
-  std::string word;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool ascii_word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (ascii_word || c >= 0x80) {
-      word.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
-    } else if (!word.empty()) {
-      terms.insert(std::move(word));
-      word.clear();
-    }
-  }
-  if (!word.empty()) terms.insert(std::move(word));
-  return terms;
-}
-
-// Only text bodies and media captions are searchable; encrypted bodies are opaque and system
-// messages describe membership, not content.
-bool indexable(const Body& body) {
-  return body.kind == Body::Kind::text || body.kind == Body::Kind::media;
-}
 
 std::uint32_t page_limit(std::uint32_t limit) {
   return limit == 0 ? limits::page_size_default : limit;
@@ -216,13 +192,13 @@ store::Outcome MemoryStore::State::put_group(const store::PutGroup& op) {
 // ---- search ----------------------------------------------------------------------------------
 
 void MemoryStore::State::index_message(const StoredMessage& m) {
-  if (!indexable(m.body)) return;
-  for (const auto& term : terms_of(m.body.text)) index[term].insert({m.conv, m.id});
+  if (!searchable(m.body)) return;
+  for (const auto& term : search_terms(m.body.text)) index[term].insert({m.conv, m.id});
 }
 
 void MemoryStore::State::unindex_message(const StoredMessage& m) {
-  if (!indexable(m.body)) return;
-  for (const auto& term : terms_of(m.body.text)) {
+  if (!searchable(m.body)) return;
+  for (const auto& term : search_terms(m.body.text)) {
     auto it = index.find(term);
     if (it == index.end()) continue;
     it->second.erase({m.conv, m.id});
@@ -232,7 +208,7 @@ void MemoryStore::State::unindex_message(const StoredMessage& m) {
 
 store::Outcome MemoryStore::State::search(const store::SearchMessages& op) const {
   store::Hits result;
-  const auto terms = terms_of(op.query);
+  const auto terms = search_terms(op.query);
   auto scope = user_conversations.find(op.user);
   if (terms.empty() || scope == user_conversations.end()) return result;
   if (op.conv && scope->second.count(op.conv) == 0) return result;
@@ -253,7 +229,9 @@ store::Outcome MemoryStore::State::search(const store::SearchMessages& op) const
     if (all) matches.push_back(key);
   }
   std::sort(matches.begin(), matches.end(),
-            [](const MessageKey& a, const MessageKey& b) { return a.second > b.second; });
+            [](const MessageKey& a, const MessageKey& b) {
+              return a.second != b.second ? a.second > b.second : a.first < b.first;
+            });
   const std::uint32_t limit = page_limit(op.limit);
   for (const MessageKey& key : matches) {
     if (result.hits.size() >= limit) break;

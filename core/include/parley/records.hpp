@@ -2,7 +2,7 @@
 // the store, and their results. The runtime executes them (MemoryStore in tests and small sims,
 // RocksDB/Redis in the server, cost models in the simulator) and feeds a StoreDone back, so every
 // runtime agrees on what one operation is. Keys: messages by (conversation, id) big-endian, so a
-// key-ordered scan is history order; see docs/storage.md.
+// key-ordered scan is history order; see docs/architecture.md, "Records".
 #pragma once
 
 #include <optional>
