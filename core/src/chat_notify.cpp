@@ -10,10 +10,8 @@
 namespace parley {
 
 void ChatService::State::on_read_mark(env::ReadMark mark) {
-  chat::Conversation* c = enter(mark.conv, nullptr);
-  if (c == nullptr) return;
-  if (c->blocked()) return hold(*c, std::move(mark), nullptr);
-  if (check_member(*c, mark.device.user) || !mark.up_to || !admit(nullptr)) return;
+  chat::Conversation* c = ready_for_member(mark, mark.conv, mark.device.user, nullptr);
+  if (c == nullptr || !mark.up_to || !admit(nullptr)) return;
   request(store::PutReceipt{mark.conv, mark.device.user, mark.up_to},
           chat::then::ReceiptStored{mark.device, mark.conv, mark.up_to, c->members});
 }
@@ -33,10 +31,8 @@ void ChatService::State::on_receipt_devices(const chat::then::ReceiptDevices& th
 }
 
 void ChatService::State::on_typing(env::TypingNotice notice) {
-  chat::Conversation* c = enter(notice.conv, nullptr);
+  chat::Conversation* c = ready_for_member(notice, notice.conv, notice.device.user, nullptr);
   if (c == nullptr) return;
-  if (c->blocked()) return hold(*c, std::move(notice), nullptr);
-  if (check_member(*c, notice.device.user)) return;
   std::vector<UserId> others;
   std::copy_if(c->members.begin(), c->members.end(), std::back_inserter(others),
                [&](UserId u) { return u != notice.device.user; });

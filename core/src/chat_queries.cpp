@@ -19,12 +19,7 @@ std::uint32_t page_limit(std::uint32_t asked) {
 
 void ChatService::State::on_history(env::HistoryQuery query) {
   const chat::Origin origin{query.origin, query.rid};
-  chat::Conversation* c = enter(query.conv, &origin);
-  if (c == nullptr) return;
-  if (c->blocked()) return hold(*c, std::move(query), &origin);
-  if (auto error = check_member(*c, query.device.user)) {
-    return reply_error(origin, error->code, std::move(error->message));
-  }
+  if (ready_for_member(query, query.conv, query.device.user, &origin) == nullptr) return;
   if (!admit(&origin)) return;
   request(store::ReadMessages{query.conv, MessageId{}, query.before, page_limit(query.limit), true},
           chat::then::History{origin, query.conv});
@@ -38,12 +33,7 @@ void ChatService::State::on_history_page(const chat::then::History& then, store:
 
 void ChatService::State::on_sync(env::SyncQuery query) {
   const chat::Origin origin{query.origin, query.rid};
-  chat::Conversation* c = enter(query.conv, &origin);
-  if (c == nullptr) return;
-  if (c->blocked()) return hold(*c, std::move(query), &origin);
-  if (auto error = check_member(*c, query.device.user)) {
-    return reply_error(origin, error->code, std::move(error->message));
-  }
+  if (ready_for_member(query, query.conv, query.device.user, &origin) == nullptr) return;
   if (!admit(&origin)) return;
   request(store::ReadMessages{query.conv, query.after, MessageId{}, page_limit(query.limit), false},
           chat::then::Sync{origin, query.conv, query.after});
@@ -124,12 +114,8 @@ void ChatService::State::on_search_hits(const chat::then::Search& then, store::O
 
 void ChatService::State::on_presence_interest(env::PresenceInterest interest) {
   const chat::Origin origin{interest.origin, interest.rid};
-  chat::Conversation* c = enter(interest.conv, &origin);
+  chat::Conversation* c = ready_for_member(interest, interest.conv, interest.device.user, &origin);
   if (c == nullptr) return;
-  if (c->blocked()) return hold(*c, std::move(interest), &origin);
-  if (auto error = check_member(*c, interest.device.user)) {
-    return reply_error(origin, error->code, std::move(error->message));
-  }
   env::WatchList list{interest.origin, interest.rid, interest.conv, {}, interest.subscribe};
   std::copy_if(c->members.begin(), c->members.end(), std::back_inserter(list.users),
                [&](UserId u) { return u != interest.device.user; });

@@ -145,6 +145,24 @@ struct ChatService::State {
   void hold(chat::Conversation& c, Envelope input, const chat::Origin* origin);
   void resume(ConversationId conv);
   std::optional<Error> check_member(const chat::Conversation& c, UserId user) const;
+  // The conversation, when `input` can run now and `user` is one of its members; otherwise
+  // nullptr, after the input was queued behind a load or barrier (hold), or refused (an error to
+  // the origin when there is one; ephemeral inputs such as typing are dropped silently).
+  template <class Input>
+  chat::Conversation* ready_for_member(Input& input, ConversationId conv, UserId user,
+                                       const chat::Origin* origin) {
+    chat::Conversation* c = enter(conv, origin);
+    if (c == nullptr) return nullptr;
+    if (c->blocked()) {
+      hold(*c, std::move(input), origin);
+      return nullptr;
+    }
+    if (auto error = check_member(*c, user)) {
+      if (origin != nullptr) reply_error(*origin, error->code, std::move(error->message));
+      return nullptr;
+    }
+    return c;
+  }
   void on_group_loaded(const chat::then::LoadGroup& then, store::Outcome& outcome);
   chat::Conversation* create_conversation(ConversationId conv, const chat::Origin* origin);
   bool make_room();

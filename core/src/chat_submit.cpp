@@ -9,12 +9,8 @@ namespace parley {
 
 void ChatService::State::on_submit(env::Submit submit) {
   const chat::Origin origin{submit.origin, submit.rid};
-  chat::Conversation* c = enter(submit.conv, &origin);
+  chat::Conversation* c = ready_for_member(submit, submit.conv, submit.sender.user, &origin);
   if (c == nullptr) return;
-  if (c->blocked()) return hold(*c, std::move(submit), &origin);
-  if (auto error = check_member(*c, submit.sender.user)) {
-    return reply_error(origin, error->code, std::move(error->message));
-  }
   if (answer_from_dedup(submit, origin)) return;
   if (!admit(&origin)) return;
   StoredMessage m;
