@@ -1,5 +1,5 @@
-// parley-server: the real chat server runtime (DESIGN.md §4). This first cut mints and checks
-// development tokens; the WebSocket gateway, RocksDB store and operations endpoints build on it.
+// parley-server: the real chat server runtime (DESIGN.md §4). `serve` runs the WebSocket chat
+// server (serve_command.cpp → net_server.cpp); `token` mints authentication tokens for it.
 #include <boost/program_options.hpp>
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "parley/clock.hpp"
+#include "serve_command.hpp"
 #include "token.hpp"
 
 namespace po = boost::program_options;
@@ -62,13 +63,14 @@ int token_command(int argc, char** argv) {
 void usage() {
   std::cout << "usage: parley-server <command> [options]\n\n"
                "commands:\n"
-               "  token    mint an authentication token (see: parley-server token --help)\n\n"
-               "The WebSocket server itself is not in this build yet.\n";
+               "  serve    run the chat server (see: parley-server serve --help)\n"
+               "  token    mint an authentication token (see: parley-server token --help)\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "serve") return parley::server::serve_command(argc - 1, argv + 1);
   if (argc >= 2 && std::string(argv[1]) == "token") return token_command(argc - 1, argv + 1);
   usage();
   if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) return 0;
