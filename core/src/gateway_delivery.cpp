@@ -55,17 +55,13 @@ void Gateway::State::deliver(const env::DeliverToDevice& d) {
   send(s.id, d.frame);
 }
 
-// A delivery ack covers the message and everything before it in the conversation.
+// A delivery ack covers exactly one message (docs/protocol.md, "At-least-once delivery").
 void Gateway::State::acknowledge(Session& s, ConversationId conv, MessageId msg) {
   auto it = s.in_flight.find(conv);
-  if (it == s.in_flight.end()) return;
-  auto& msgs = it->second;
-  const auto last = msgs.upper_bound(msg);
-  const auto acked = static_cast<std::size_t>(std::distance(msgs.begin(), last));
-  PARLEY_ASSERT(acked <= s.in_flight_count);
-  s.in_flight_count -= acked;
-  msgs.erase(msgs.begin(), last);
-  if (msgs.empty()) s.in_flight.erase(it);
+  if (it == s.in_flight.end() || it->second.erase(msg) == 0) return;
+  PARLEY_ASSERT(s.in_flight_count > 0);
+  --s.in_flight_count;
+  if (it->second.empty()) s.in_flight.erase(it);
 }
 
 // ChatService answers a PresenceInterest with the conversation's members; we remember whom each

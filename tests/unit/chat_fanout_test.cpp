@@ -129,7 +129,8 @@ TEST_F(ChatFanOutTest, RedeliveryIsBoundedThenGivesUp) {
   EXPECT_EQ(h.chat->stats().pending_deliveries, 0u);
 }
 
-TEST_F(ChatFanOutTest, DeliveryAckClearsThatDeviceUpToTheMessage) {
+// A newer message acknowledged live must not silence an older one still missing on the device.
+TEST_F(ChatFanOutTest, DeliveryAckClearsExactlyThatMessageOfThatDevice) {
   h.online(dev(bob, 1));
   h.online(dev(bob, 2));
   h.send(dev(alice, 1), ab, "u1", "one");
@@ -137,20 +138,23 @@ TEST_F(ChatFanOutTest, DeliveryAckClearsThatDeviceUpToTheMessage) {
   h.send(dev(alice, 1), ab, "u3", "three");
   const auto to_bob1 = h.deliveries_to(dev(bob, 1));
   ASSERT_EQ(to_bob1.size(), 3u);
-  h.step(env::DeliveryAck{dev(bob, 1), ab, to_bob1[1].msg});  // covers one and two
-  EXPECT_EQ(h.chat->stats().pending_deliveries, 4u);  // bob1: three; bob2: all three
+  h.step(env::DeliveryAck{dev(bob, 1), ab, to_bob1[1].msg});  // "two" only
+  EXPECT_EQ(h.chat->stats().pending_deliveries, 5u);  // bob1: one, three; bob2: all three
   h.clock.advance(5'000);
   h.tick();
   const auto again_bob1 = h.deliveries_to(dev(bob, 1));
-  ASSERT_EQ(again_bob1.size(), 4u);
-  EXPECT_EQ(again_bob1[3].msg, to_bob1[2].msg);
+  ASSERT_EQ(again_bob1.size(), 5u);
+  EXPECT_EQ(again_bob1[3].msg, to_bob1[0].msg);
+  EXPECT_EQ(again_bob1[4].msg, to_bob1[2].msg);
   EXPECT_EQ(h.deliveries_to(dev(bob, 2)).size(), 6u);  // bob2 never acked
-  h.step(env::DeliveryAck{dev(bob, 1), ab, to_bob1[2].msg});
-  h.step(env::DeliveryAck{dev(bob, 2), ab, to_bob1[2].msg});
+  for (const auto& d : to_bob1) {
+    h.step(env::DeliveryAck{dev(bob, 1), ab, d.msg});
+    h.step(env::DeliveryAck{dev(bob, 2), ab, d.msg});
+  }
   EXPECT_EQ(h.chat->stats().pending_deliveries, 0u);
   h.clock.advance(5'000);
   h.tick();
-  EXPECT_EQ(h.deliveries_to(dev(bob, 1)).size(), 4u);
+  EXPECT_EQ(h.deliveries_to(dev(bob, 1)).size(), 5u);
 }
 
 TEST_F(ChatFanOutTest, RedeliveryFollowsTheDeviceToItsNewGateway) {

@@ -426,7 +426,7 @@ TEST_F(GatewayWindowTest, DeliveryBeyondTheWindowClosesASlowConsumer) {
   EXPECT_TRUE(drain().empty());
 }
 
-TEST_F(GatewayWindowTest, DeliveredAcksDrainTheWindowUpToTheAckedMessage) {
+TEST_F(GatewayWindowTest, DeliveredAcksFreeExactlyTheAckedMessage) {
   login(kS1, kAlice);
   for (std::uint64_t m = 1; m <= 3; ++m) deliver(kAlice, kConvA, m);
   frame(kS1, protocol::Delivered{kConvB, MessageId{99}});  // another conversation frees nothing
@@ -438,7 +438,9 @@ TEST_F(GatewayWindowTest, DeliveredAcksDrainTheWindowUpToTheAckedMessage) {
   EXPECT_EQ(acks[1].conv, kConvA);
   EXPECT_EQ(acks[1].msg, MessageId{2});
 
-  deliver(kAlice, kConvA, 4);
+  deliver(kAlice, kConvA, 4);  // window: A1, A3, A4 (acking A2 freed only A2)
+  EXPECT_TRUE(all_of<CloseSession>(drain()).empty());
+  frame(kS1, protocol::Delivered{kConvA, MessageId{1}});
   deliver(kAlice, kConvB, 5);  // window: A3, A4, B5
   EXPECT_TRUE(all_of<CloseSession>(drain()).empty());
   deliver(kAlice, kConvB, 6);

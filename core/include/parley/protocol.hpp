@@ -33,7 +33,7 @@ struct Send {
   Body body;
   bool operator==(const Send&) const = default;
 };
-struct Delivered {                 // delivery ack for one message (and all before it in conv)
+struct Delivered {                 // delivery ack for exactly this message (never cumulative)
   ConversationId conv;
   MessageId msg;
   bool operator==(const Delivered&) const = default;
