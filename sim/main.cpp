@@ -1,6 +1,7 @@
-// parley-sim: the simulator of parley deployments (DESIGN.md §4). The local engine runs one node
-// of the real core on simulated time with a seeded client population and checks every message;
-// the SimGrid engine for whole deployments builds on it.
+// parley-sim: the simulator of parley deployments (DESIGN.md §4). `parley-sim run SCENARIO.yaml`
+// is the SimGrid engine of whole deployments (sim_run.hpp, docs/simulator.md); without a
+// subcommand, the local engine runs one node of the real core on simulated time with a seeded
+// client population and checks every message.
 #include <xbt/base.h>  // must precede version.h, which uses its macros
 #include <simgrid/version.h>
 
@@ -14,6 +15,8 @@
 #include <string_view>
 
 #include "local_run.hpp"
+#include "pingpong.hpp"
+#include "sim_run.hpp"
 
 namespace {
 
@@ -28,7 +31,9 @@ std::function<bool(std::string_view)> number(T& target) {
 }
 
 void usage(std::ostream& out) {
-  out << "usage: parley-sim [options]\n"
+  out << "usage: parley-sim run SCENARIO.yaml [--set k=v ...] [--out DIR] [--seed N]  (see run --help)\n"
+         "       parley-sim pingpong [ROUNDS]   (bare SimGrid mailbox reference, JSON on stdout)\n"
+         "       parley-sim [options]   (the local engine: one node, every message checked)\n"
          "  --seed N              random seed (default 1); printed first, reproduces the run\n"
          "  --users N             simulated users (default 200)\n"
          "  --devices N           devices per user (default 2, max 16)\n"
@@ -45,6 +50,10 @@ void usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "run") return parley::sim::run_command(argc - 1, argv + 1);
+  if (argc >= 2 && std::string_view(argv[1]) == "pingpong") {
+    return parley::sim::pingpong_command(argc - 1, argv + 1);
+  }
   LocalRunConfig config;
   std::uint64_t duration_s = 10;
   std::string summary_path;

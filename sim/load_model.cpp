@@ -1,0 +1,140 @@
+// The bulk load model: see load_model.hpp.
+#include "load_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "population_model.hpp"
+
+namespace parley::sim {
+namespace {
+
+// Mean group size as a sender sees it: pick_group chooses ∝ size, so E[s²]/E[s] over a sample.
+double size_biased_group_size(const workload::PopulationModel& population) {
+  if (population.group_count() == 0) return 2;
+  const std::uint64_t n = std::min<std::uint64_t>(population.group_count(), 20'000);
+  double s1 = 0, s2 = 0;
+  for (std::uint64_t g = 0; g < n; ++g) {
+    const double size = static_cast<double>(population.group_size(g));
+    s1 += size;
+    s2 += size * size;
+  }
+  return s1 > 0 ? s2 / s1 : 2;
+}
+
+double mean_devices(const workload::PopulationModel& population) {
+  const std::uint64_t n = std::min<std::uint64_t>(population.users(), 10'000);
+  double sum = 0;
+  for (std::uint64_t u = 0; u < n; ++u) sum += population.devices(u);
+  return n ? sum / static_cast<double>(n) : 1;
+}
+
+}  // namespace
+
+std::string_view to_string(Component component) {
+  switch (component) {
+    case Component::gateway: return "gateway";
+    case Component::chat: return "chat";
+    case Component::store: return "store";
+    case Component::presence: return "presence";
+    case Component::push: return "push";
+  }
+  return "?";
+}
+
+double erlang_c(std::uint32_t servers, double a) {
+  if (servers == 0) return 1;
+  const double rho = a / servers;
+  if (rho >= 1) return 1;
+  double b = 1;  // Erlang B by the stable recurrence
+  for (std::uint32_t k = 1; k <= servers; ++k) b = a * b / (k + a * b);
+  return b / (1 - rho * (1 - b));
+}
+
+LoadModel::LoadModel(const scenario::Scenario& scenario, const workload::PopulationModel& population,
+                     const Calibration& calibration)
+    : scenario_(scenario),
+      cost_(calibration),
+      profile_(scenario.workload.profile, scenario.ramp_s),
+      online_(static_cast<double>(scenario::online_users(scenario.population))),
+      devices_(mean_devices(population)) {
+  const double group_share = scenario.workload.group_share;
+  recipients_ = (1 - group_share) * 1 + group_share * (size_biased_group_size(population) - 1);
+  const auto& t = scenario.topology;
+  auto set = [&](Component c, std::uint64_t hosts, std::uint32_t cores, double visit_us) {
+    auto& s = states_[static_cast<std::size_t>(c)];
+    s.hosts = s.hosts_up = std::max<std::uint64_t>(hosts, 1);
+    s.cores = std::max<std::uint32_t>(cores, 1);
+    s.visit_us = std::max(visit_us, 0.01);
+  };
+  set(Component::gateway, t.gateways.count, t.gateways.cores,
+      cost_.decode_us + cost_.gateway_frame_us);
+  set(Component::chat, t.chat_nodes.count, t.chat_nodes.cores, cost_.chat_path_us);
+  set(Component::store, t.store.nodes, t.store.cores, cost_.store_write_us);
+  set(Component::presence, t.redis_shards.count, t.redis_shards.cores, cost_.presence_write_us);
+  set(Component::push, t.push.count, t.push.cores, cost_.push_policy_us);
+}
+
+void LoadModel::set_hosts_down(Component component, std::uint64_t down) {
+  auto& s = states_[static_cast<std::size_t>(component)];
+  s.hosts_up = s.hosts > down ? s.hosts - down : 0;
+}
+
+void LoadModel::compute_rates(double t_s, double extra_reconnects) {
+  const auto& w = scenario_.workload;
+  const double connected = online_ * std::min(1.0, scenario_.ramp_s > 0 ? t_s / scenario_.ramp_s : 1.0);
+  const double concurrency = scenario_.population.concurrency;
+  rates_.messages = online_ * w.messages_per_user_per_s * profile_.multiplier_at(t_s);
+  // Recipient users are online with the scenario's concurrency; the sender's other devices too.
+  rates_.deliveries = rates_.messages * (recipients_ * concurrency * devices_ + (devices_ - 1));
+  rates_.push_candidates = rates_.messages * recipients_ * (1 - concurrency);
+  rates_.heartbeats = w.heartbeat_interval_s > 0 ? connected * devices_ / w.heartbeat_interval_s : 0;
+  rates_.reconnects = connected * devices_ * w.reconnects_per_user_per_hour / 3600 + extra_reconnects;
+  rates_.history_reads = connected * w.history_reads_per_user_per_hour / 3600;
+}
+
+void LoadModel::update(double t_s, double extra_reconnects) {
+  compute_rates(t_s, extra_reconnects);
+  const auto& r = rates_;
+  const double typing = scenario_.workload.typing_per_message;
+  const double receipts = scenario_.workload.read_receipt_share;
+  auto& gw = states_[static_cast<std::size_t>(Component::gateway)];
+  const double frames_in = r.messages * (1 + typing) + r.deliveries * (1 + receipts);
+  gw.busy_us_per_s = frames_in * (cost_.decode_us + cost_.gateway_frame_us) +
+                     (r.messages + r.deliveries) * (cost_.gateway_frame_us + cost_.encode_us) +
+                     r.heartbeats * cost_.heartbeat_us + r.reconnects * cost_.reconnect_us;
+  auto& chat = states_[static_cast<std::size_t>(Component::chat)];
+  chat.busy_us_per_s = r.messages * (cost_.chat_path_us + cost_.encode_us) +
+                       r.deliveries * cost_.fanout_us_per_recipient * 2 +  // fan-out and its ack
+                       r.history_reads * cost_.chat_path_us;
+  auto& store = states_[static_cast<std::size_t>(Component::store)];
+  store.busy_us_per_s = r.messages * cost_.store_writes_per_message *
+                            scenario_.topology.store.replication_factor * cost_.store_write_us +
+                        (r.history_reads + r.reconnects) * cost_.store_read_us;
+  states_[static_cast<std::size_t>(Component::presence)].busy_us_per_s =
+      (r.heartbeats + r.reconnects) * cost_.presence_write_us;
+  states_[static_cast<std::size_t>(Component::push)].busy_us_per_s =
+      r.push_candidates * (cost_.push_policy_us + cost_.push_send_share * cost_.push_us);
+  for (auto& s : states_) compute_queue(s);
+}
+
+void LoadModel::compute_queue(ComponentState& s) const {
+  const double capacity_us_per_s = static_cast<double>(s.hosts_up) * s.cores * 1e6;
+  s.utilisation = capacity_us_per_s > 0 ? s.busy_us_per_s / capacity_us_per_s : 1e9;
+  // Fluid backlog: overload adds (ρ − 1) seconds of work per second, spare capacity drains it.
+  s.backlog_s = std::max(0.0, s.backlog_s + (s.utilisation - 1));
+  const double rho = std::min(s.utilisation, 0.999);
+  const double mu_per_us = 1 / s.visit_us;
+  s.wait_probability = erlang_c(s.cores, rho * s.cores);
+  s.wait_rate_per_us = s.cores * mu_per_us * (1 - rho);
+}
+
+std::int64_t LoadModel::sample_wait_us(Component component, Random& rng) const {
+  const auto& s = state(component);
+  double wait_us = s.backlog_s * 1e6;
+  const double u = rng.unit();  // one draw per visit, always, so the stream does not depend on ρ
+  if (u < s.wait_probability) wait_us += -std::log(1 - u / s.wait_probability) / s.wait_rate_per_us;
+  return static_cast<std::int64_t>(wait_us + s.visit_us);
+}
+
+}  // namespace parley::sim

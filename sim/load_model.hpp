@@ -1,0 +1,80 @@
+// The bulk: every user who is not in the traced sample exists only as arrival rates. Each second
+// the rates (scenario workload × profile) times the per-operation costs (calibration) give each
+// component's utilisation; an M/M/c queue per host (c = cores) turns utilisation into the waiting
+// time a traced message experiences on each host it crosses, and a fluid backlog takes over when
+// a component is overloaded (utilisation >= 1). docs/simulator.md explains why this is sound.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "calibration.hpp"
+#include "parley/random.hpp"
+#include "parley/scenario/scenario.hpp"
+#include "population_model.hpp"
+#include "rate_profile.hpp"
+
+namespace parley::sim {
+
+enum class Component : std::uint8_t { gateway, chat, store, presence, push };
+inline constexpr std::size_t component_count = 5;
+std::string_view to_string(Component component);
+
+struct ComponentState {
+  std::uint64_t hosts = 1;
+  std::uint64_t hosts_up = 1;
+  std::uint32_t cores = 1;
+  double busy_us_per_s = 0;   // CPU demand of the whole component this second
+  double visit_us = 1;        // mean service time of one visit by a traced message
+  double utilisation = 0;     // demand / capacity of the hosts that are up
+  double backlog_s = 0;       // fluid backlog (per core) while overloaded
+  double wait_probability = 0;
+  double wait_rate_per_us = 1;  // the M/M/c conditional wait is Exp(c·μ − λ)
+};
+
+struct BulkRates {  // operations per second of the whole deployment
+  double messages = 0;
+  double deliveries = 0;       // online recipient devices
+  double push_candidates = 0;  // offline recipient users
+  double heartbeats = 0;
+  double reconnects = 0;
+  double history_reads = 0;
+};
+
+class LoadModel {
+ public:
+  LoadModel(const scenario::Scenario& scenario, const workload::PopulationModel& population,
+            const Calibration& calibration);
+
+  // Recomputes rates, utilisation and queues for the second starting at t_s. `extra_reconnects`
+  // is the storm a fault adds this second.
+  void update(double t_s, double extra_reconnects);
+  void set_hosts_down(Component component, std::uint64_t down);
+
+  // A waiting time drawn for one visit to one host of `component` (µs).
+  std::int64_t sample_wait_us(Component component, Random& rng) const;
+
+  const ComponentState& state(Component c) const { return states_[static_cast<std::size_t>(c)]; }
+  const BulkRates& rates() const { return rates_; }
+  double mean_recipients_per_message() const { return recipients_; }
+  double devices_per_user() const { return devices_; }
+
+ private:
+  void compute_rates(double t_s, double extra_reconnects);
+  void compute_queue(ComponentState& s) const;
+
+  scenario::Scenario scenario_;
+  Calibration cost_;
+  workload::RateProfile profile_;
+  double online_ = 0;
+  double devices_ = 1;
+  double recipients_ = 1;  // recipient users per message (1:1 and group mixed, size-biased)
+  BulkRates rates_;
+  std::array<ComponentState, component_count> states_{};
+};
+
+// Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.
+double erlang_c(std::uint32_t servers, double offered_load);
+
+}  // namespace parley::sim

@@ -1,0 +1,248 @@
+// Report: see report.hpp. Every figure in summary.json is a function of the seed (no wall time),
+// so two runs of one seed give the same bytes.
+#include "report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "parley/metrics/results_writer.hpp"
+#include "parley/metrics/summary.hpp"
+#include "parley/random.hpp"
+#include "sampler.hpp"
+
+namespace parley::sim {
+namespace {
+
+using Json = nlohmann::ordered_json;
+constexpr double target_utilisation = 0.7;  // the capacity verdict's headroom
+
+double price(const scenario::Cost& cost, Component c) {
+  switch (c) {
+    case Component::gateway: return cost.gateway_per_hour;
+    case Component::chat: return cost.chat_node_per_hour;
+    case Component::store: return cost.store_node_per_hour;
+    case Component::presence: return cost.redis_shard_per_hour;
+    case Component::push: return cost.push_per_hour;
+  }
+  return 0;
+}
+
+std::uint64_t hosts(const scenario::Topology& t, Component c) {
+  switch (c) {
+    case Component::gateway: return t.gateways.count;
+    case Component::chat: return t.chat_nodes.count;
+    case Component::store: return t.store.nodes;
+    case Component::presence: return t.redis_shards.count;
+    case Component::push: return t.push.count;
+  }
+  return 0;
+}
+
+std::uint32_t cores(const scenario::Topology& t, Component c) {
+  switch (c) {
+    case Component::gateway: return t.gateways.cores;
+    case Component::chat: return t.chat_nodes.cores;
+    case Component::store: return t.store.cores;
+    case Component::presence: return t.redis_shards.cores;
+    case Component::push: return t.push.cores;
+  }
+  return 1;
+}
+
+double round6(double v) { return std::round(v * 1e6) / 1e6; }
+
+// The p99 the access network alone imposes (no server time at all): an ack crosses the sender's
+// access link twice, a delivery the sender's and the recipient's once each. Seeded Monte Carlo, so
+// the figure is the same every run. A latency SLO below it fails whatever the host counts.
+std::pair<double, double> access_floor_ms(const scenario::Scenario& s) {
+  const workload::Sampler access(s.topology.network.client_latency_ms);
+  Random rng(0xf100dULL);
+  metrics::Histogram ack, delivery;
+  for (int i = 0; i < 100'000; ++i) {
+    const double a = access.sample(rng), b = access.sample(rng);
+    ack.record(static_cast<std::uint64_t>(2 * a * 1000));
+    delivery.record(static_cast<std::uint64_t>((a + b) * 1000));
+  }
+  return {static_cast<double>(ack.percentile(99)) / 1000, static_cast<double>(delivery.percentile(99)) / 1000};
+}
+
+Json capacity(const scenario::Scenario& s, const SimulationResult& r, bool slos_pass, std::string& line) {
+  Json components = Json::object();
+  bool fits = true;
+  double cost_now = 0, cost_needed = 0;
+  std::ostringstream text;
+  for (std::size_t k = 0; k < component_count; ++k) {
+    const auto c = static_cast<Component>(k);
+    const auto have = hosts(s.topology, c);
+    const double per_host_us = target_utilisation * cores(s.topology, c) * 1e6;
+    auto needed = static_cast<std::uint64_t>(std::ceil(r.peak_busy_us_per_s[k] / per_host_us));
+    if (c == Component::store) needed = std::max<std::uint64_t>(needed, s.topology.store.replication_factor);
+    if (c == Component::gateway) {  // a gateway holds at most connections_each open WebSockets
+      const auto by_connections = static_cast<std::uint64_t>(
+          std::ceil(r.online_devices / static_cast<double>(std::max<std::uint64_t>(s.topology.gateways.connections_each, 1))));
+      needed = std::max(needed, by_connections);
+      fits &= by_connections <= have;
+    }
+    needed = std::max<std::uint64_t>(needed, 1);
+    fits &= r.peak_utilisation[k] < 1;
+    cost_now += static_cast<double>(have) * price(s.cost, c);
+    cost_needed += static_cast<double>(needed) * price(s.cost, c);
+    components[std::string(to_string(c))] = {{"hosts", have},
+                                            {"peak_utilisation", round6(r.peak_utilisation[k])},
+                                            {"hosts_needed_at_70pct", needed}};
+    text << " " << to_string(c) << " " << have << " (needs " << needed << ", peak "
+         << std::lround(r.peak_utilisation[k] * 100) << "%)";
+  }
+  const bool ok = fits && slos_pass;
+  const auto [ack_floor, delivery_floor] = access_floor_ms(s);
+  const bool floor_breaks_slo = ack_floor > s.slos.p99_ack_ms || delivery_floor > s.slos.p99_delivery_ms;
+  line = std::string(ok ? "capacity OK:" : fits ? "hosts suffice, SLOs missed:" : "capacity NOT OK:") + text.str();
+  if (floor_breaks_slo) {
+    std::ostringstream floor;
+    floor << "; the access network alone gives p99 ack " << std::lround(ack_floor) << " ms, delivery "
+          << std::lround(delivery_floor) << " ms (SLOs " << s.slos.p99_ack_ms << " / "
+          << s.slos.p99_delivery_ms << " ms)";
+    line += floor.str();
+  }
+  return {{"verdict", ok ? "sufficient" : "insufficient"},
+          {"hosts_sufficient", fits},
+          {"slos_pass", slos_pass},
+          {"access_network_p99_floor_ms", {{"ack", round6(ack_floor)}, {"delivery", round6(delivery_floor)}}},
+          {"latency_slo_below_access_floor", floor_breaks_slo},
+          {"peak_messages_per_s", round6(r.peak_messages_per_s)},
+          {"components", components},
+          {"cost", {{"currency", s.cost.currency},
+                    {"per_hour", round6(cost_now)},
+                    {"per_month_730h", round6(cost_now * 730)},
+                    {"per_hour_at_70pct", round6(cost_needed)}}}};
+}
+
+// What a fault did to the traced sample, from the per-second series: the worst second's delivery
+// p99 in the window [at, at + duration + 10 s) against the median second before the fault.
+Json fault_window(const SimulationResult& r, const FaultRecord& f) {
+  const auto from = static_cast<std::size_t>(f.fault.at_s);
+  const auto to = static_cast<std::size_t>(f.fault.at_s + f.fault.duration_s + 10);
+  std::vector<std::uint64_t> before;
+  std::uint64_t worst = 0, late = 0, deliveries = 0;
+  for (std::size_t i = 0; i < r.timeseries.size(); ++i) {
+    const auto p99 = r.timeseries[i].delivery_p99_us;
+    if (i < from && p99 > 0) before.push_back(p99);
+    if (i >= from && i < to) {
+      worst = std::max(worst, p99);
+      late += i < r.late_per_second.size() ? r.late_per_second[i] : 0;
+      deliveries += r.timeseries[i].deliveries;
+    }
+  }
+  std::sort(before.begin(), before.end());
+  return {{"window_s", {from, to}},
+          {"delivery_p99_us_before", before.empty() ? 0 : before[before.size() / 2]},
+          {"delivery_p99_us_worst_second", worst},
+          {"deliveries_in_window", deliveries},
+          {"delivered_after_slo_in_window", late}};
+}
+
+Json faults_json(const SimulationResult& r) {
+  Json out = Json::array();
+  for (const auto& f : r.faults) {
+    Json one = {{"kind", std::string(scenario::to_string(f.fault.kind))},
+                {"target", f.target},
+                {"at_s", f.fault.at_s},
+                {"duration_s", f.fault.duration_s},
+                {"modelled", f.modelled}};
+    if (f.fault.kind == scenario::FaultKind::gateway_crash) {
+      one["sampled_devices_affected"] = f.sample.affected_devices;
+      one["sampled_devices_reconnected"] = f.sample.reconnected;
+      one["sampled_devices_superseded"] = f.sample.superseded;
+      one["reconnect_attempts"] = f.sample.reconnect_attempts;
+      one["last_reconnect_after_ms"] = f.sample.last_reconnect_us / 1000;
+      one["bulk_devices_affected"] = f.bulk_devices_affected;
+    }
+    if (f.modelled) one["latency"] = fault_window(r, f);
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+Json checker_json(const CheckerCounts& c, bool on, bool passed) {
+  return {{"enabled", on}, {"passed", passed}, {"sent", c.sent}, {"acked", c.acked},
+          {"unacked_at_end", c.unacked}, {"expected_deliveries", c.expected},
+          {"delivered", c.delivered}, {"redelivered_same_id", c.redelivered},
+          {"duplicated", c.duplicated}, {"reordered", c.reordered},
+          {"reordered_while_recovering", c.reordered_recovering}, {"own_echo", c.own_echo}, {"unexpected", c.unexpected},
+          {"missing", c.missing}, {"missing_behind_newer", c.missing_behind_newer},
+          {"delivered_after_slo", c.delivered_late}};
+}
+
+}  // namespace
+
+Report make_report(const scenario::Scenario& s, const Calibration& calibration,
+                   const SimulationResult& r, bool checker_on) {
+  Report report;
+  metrics::Counts counts;
+  counts.sent = r.checker.sent;
+  counts.acked = r.checker.acked;
+  counts.delivered = r.checker.delivered;
+  counts.duplicated = r.checker.duplicated;
+  counts.reordered = r.checker.reordered;
+  counts.missing = r.checker.missing;
+  counts.errors = r.errors;
+  std::map<std::string, metrics::Histogram> histograms{{"ack", r.ack}, {"delivery", r.delivery}};
+  report.summary = metrics::make_summary(r.simulated_s, counts, histograms, s.slos);
+  report.checker_passed = !checker_on || r.checker.missing + r.checker.duplicated + r.checker.reordered + r.checker.unexpected == 0;
+  Json extra;
+  extra["engine"] = "simgrid-hybrid";
+  extra["sample"] = {{"users", r.sample_users}, {"devices", r.sample_devices},
+                     {"gateways", r.sample_gateways}, {"bytes_per_device", r.bytes_per_device}};
+  extra["capacity"] = capacity(s, r, report.summary.pass, report.capacity_line);
+  extra["faults"] = faults_json(r);
+  extra["checker"] = checker_json(r.checker, checker_on, report.checker_passed);
+  extra["deployment"] = {{"hosts", r.hosts}, {"role_instances", r.deployment.role_instances},
+                         {"envelopes", r.deployment.envelopes},
+                         {"envelopes_lost_host_down", r.deployment.envelopes_lost_host_down},
+                         {"store_ops", r.deployment.store_ops},
+                         {"store_completions_lost", r.deployment.store_completions_lost},
+                         {"store_ops_degraded", r.deployment.store_ops_degraded},
+                         {"store_ops_unavailable", r.deployment.store_ops_unavailable},
+                         {"pushes", r.deployment.pushes}, {"events", r.events}};
+  extra["bulk"] = {{"mean_recipients_per_message", round6(r.mean_recipients)}};
+  Json costs = Json::object();
+  for (const auto& [k, v] : calibration.as_map()) costs[k] = v;
+  extra["calibration_us"] = costs;
+  report.summary.extra_json = extra.dump();
+  report.summary.pass = report.summary.pass && report.checker_passed;
+  return report;
+}
+
+metrics::Status write_report(const std::string& dir, const metrics::Manifest& manifest,
+                             const Report& report, const SimulationResult& r) {
+  metrics::RunResults results;
+  results.manifest = manifest;
+  results.summary = report.summary;
+  results.histograms = {{"ack", r.ack}, {"delivery", r.delivery}};
+  results.timeseries = r.timeseries;
+  auto status = metrics::write_run(dir, results);
+  if (!status.ok()) return status;
+  std::ofstream out(dir + "/utilisation.csv");
+  out << "t_s";
+  for (std::size_t k = 0; k < component_count; ++k) {
+    const std::string c(to_string(static_cast<Component>(k)));
+    out << "," << c << "_utilisation," << c << "_backlog_ms," << c << "_hosts_up";
+  }
+  out << ",bulk_messages_per_s,bulk_deliveries_per_s,bulk_reconnects_per_s\n";
+  for (const auto& u : r.utilisation) {
+    out << u.t_s;
+    for (std::size_t k = 0; k < component_count; ++k) {
+      out << "," << round6(u.utilisation[k]) << "," << round6(u.backlog_ms[k]) << "," << u.hosts_up[k];
+    }
+    out << "," << round6(u.bulk_messages_per_s) << "," << round6(u.bulk_deliveries_per_s) << ","
+        << round6(u.bulk_reconnects_per_s) << "\n";
+  }
+  if (!out) return Error{ErrorCode::internal, "cannot write " + dir + "/utilisation.csv"};
+  return metrics::ok_status();
+}
+
+}  // namespace parley::sim

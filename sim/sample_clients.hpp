@@ -1,0 +1,126 @@
+// The traced sample's clients: a seeded subset of the online users, each device a column in a
+// struct of arrays, speaking the real wire protocol to the simulated
+// gateways with its own access latency. Clients do what real ones do: authenticate, ack
+// deliveries, ping, reconnect with exponential backoff and full jitter when their connection
+// dies, then replay what they missed (sync) and resend unacknowledged messages (same uuid).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "checker.hpp"
+#include "deployment.hpp"
+#include "parley/metrics/histogram.hpp"
+#include "parley/protocol.hpp"
+#include "population_model.hpp"
+
+namespace parley::sim {
+
+struct SampleConfig {
+  std::uint32_t users = 1000;
+  std::uint32_t gateways = 1;       // the sample lives on gateways 0 .. gateways-1
+  std::uint32_t devices_max = 4;
+  TimeUs backoff_base_us = 500'000;
+  TimeUs backoff_cap_us = 30'000'000;
+};
+
+struct SecondStats {  // the sample this second (timeseries.csv)
+  std::uint64_t sends = 0, acks = 0, deliveries = 0, errors = 0, late = 0;
+  metrics::Histogram ack, delivery;
+};
+
+struct FaultEffect {  // what one gateway crash did to the sampled clients
+  std::uint64_t affected_devices = 0;
+  std::uint64_t reconnected = 0;
+  std::uint64_t superseded = 0;  // hit by a later crash before they reconnected (counted there)
+  TimeUs last_reconnect_us = 0;  // from the crash
+  std::uint64_t reconnect_attempts = 0;
+};
+
+class SampleClients {
+ public:
+  SampleClients(const scenario::Scenario& scenario, const workload::PopulationModel& population,
+                const SampleConfig& config,
+                Deployment& deployment, EventCalendar& calendar, Checker& checker,
+                std::uint64_t seed);
+
+  void connect_all(TimeUs within_us);
+  void create_groups(std::uint32_t count);
+  // One traced send from sampled user `user` (group with probability group_share).
+  void send_message(Random& rng, double group_share);
+  void heartbeat_all();
+  // The gateway died: its clients see their connections drop and start reconnecting.
+  void gateway_crashed(std::uint32_t gw, std::size_t fault);
+
+  std::uint64_t connected() const { return connected_; }
+  std::uint64_t device_count() const { return user_of_.size(); }
+  SecondStats take_second();
+  const metrics::Histogram& ack_histogram() const { return ack_; }
+  const metrics::Histogram& delivery_histogram() const { return delivery_; }
+  const std::vector<FaultEffect>& faults() const { return faults_; }
+  std::uint64_t groups_ready() const;
+  std::uint64_t bytes_per_device() const;
+  MessageId newest(std::uint32_t device, ConversationId conv) const {
+    auto it = position_[device].find(conv);
+    return it == position_[device].end() ? MessageId{} : it->second;
+  }
+
+ private:
+  enum class State : std::uint8_t { offline, connecting, online };
+
+  void connect(std::uint32_t device);
+  void disconnected(std::uint32_t device);
+  void to_server(std::uint32_t device, const protocol::ClientFrame& frame);
+  void from_server(SessionId session, FramePtr frame);
+  void handle(std::uint32_t device, const protocol::ServerFrame& frame);
+  void on_auth(std::uint32_t device);
+  void on_deliver(std::uint32_t device, const StoredMessage& m);
+  void on_ack(const protocol::Ack& ack);
+  void on_error(std::uint32_t device, const protocol::ErrorFrame& error);
+  void send_traced(std::uint32_t device, std::uint32_t index);
+  void request_sync(std::uint32_t device, const std::vector<ConversationId>& convs);
+  std::vector<std::uint32_t> devices_of_user(std::uint32_t user) const;
+
+  scenario::Scenario scenario_;
+  SampleConfig config_;
+  Deployment* deployment_;
+  EventCalendar* calendar_;
+  Checker* checker_;
+  Random rng_;
+  // ---- the sample population, one column per field (device-indexed) ----
+  std::vector<std::uint64_t> user_of_;          // real user index in the population
+  std::vector<std::uint32_t> sample_user_of_;   // index among sampled users
+  std::vector<std::uint8_t> device_id_;
+  std::vector<std::uint16_t> gateway_;
+  std::vector<std::uint64_t> session_;          // 0 when not connected
+  std::vector<State> state_;
+  std::vector<std::uint8_t> attempt_;
+  std::vector<std::uint32_t> access_latency_us_;
+  std::vector<std::uint8_t> reconnected_before_;  // 1 once the first session authenticated
+  std::vector<TimeUs> recovering_until_us_;     // after a reconnect: replay and redeliveries
+  std::vector<std::int32_t> fault_;             // the crash this device is recovering from, or -1
+  std::vector<std::uint32_t> first_device_;     // per sampled user; devices are contiguous
+  std::vector<std::map<ConversationId, MessageId>> position_;   // newest id per conversation
+  std::vector<std::vector<std::uint32_t>> outbox_;              // traced sends not yet acked
+  std::vector<std::set<ConversationId>> sync_pending_;          // synced, sync.done not yet seen
+  // ---- groups of the sample ----
+  struct SampleGroup {
+    GroupId id;
+    std::vector<std::uint32_t> members;  // sampled user indices
+  };
+  std::vector<SampleGroup> groups_;
+  std::vector<std::vector<std::uint32_t>> groups_of_user_;
+  std::unordered_map<std::uint64_t, std::uint32_t> device_of_session_;
+  std::uint64_t connected_ = 0;
+  metrics::Histogram ack_, delivery_;
+  SecondStats second_;
+  std::vector<FaultEffect> faults_;
+  std::vector<TimeUs> fault_at_us_;
+};
+
+}  // namespace parley::sim
