@@ -25,19 +25,13 @@ def run(sim, source, out, *args):
         return json.load(f)
 
 
-def checker_clean(summary, context, tolerate_known_gap=False):
-    """No loss, no dedup failure, no reorder. With tolerate_known_gap, losses of the one known kind
-    (the device holds a newer id of the conversation: its cumulative delivery ack and its sync
-    position passed a message it never got; docs/simulator.md, "Known finding") are reported, not
-    failed; any other loss still fails."""
+def checker_clean(summary, context):
+    """No loss, no dedup failure, no reorder, nothing unexpected."""
     c = summary["extra"]["checker"]
-    unexplained = c["missing"] - (c["missing_behind_newer"] if tolerate_known_gap else 0)
-    assert unexplained == 0 and c["duplicated"] == 0 and c["reordered"] == 0, f"{context}: {c}"
+    assert c["missing"] == 0 and c["duplicated"] == 0 and c["reordered"] == 0, f"{context}: {c}"
     assert c["unexpected"] == 0, f"{context}: {c}"
-    assert c["sent"] > 0 and c["delivered"] + c["missing"] == c["expected_deliveries"], f"{context}: {c}"
-    if not tolerate_known_gap:
-        assert c["passed"], f"{context}: checker failed: {c}"
-    return c["missing"]
+    assert c["sent"] > 0 and c["delivered"] == c["expected_deliveries"], f"{context}: {c}"
+    assert c["passed"], f"{context}: checker failed: {c}"
 
 
 def determinism(sim, source, work):
@@ -84,24 +78,23 @@ def random_faults(rng):
 
 def seed_sweep(sim, source, work, seeds):
     started = time.monotonic()
-    known_gap = []
-    for seed in range(1, seeds + 1):
+    # Seed 41 found the cumulative-ack gap (docs/simulator.md): kept as a regression point.
+    chosen = sorted(set(range(1, seeds + 1)) | {41})
+    for seed in chosen:
         faults = random_faults(random.Random(seed))
         out = os.path.join(work, f"seed-{seed}")
         summary = run(sim, source, out, "scenarios/sim-smoke.yaml", "--seed", str(seed),
                       "--set", "duration_s=10", "--set", "topology.gateways.count=3",
                       "--set", f"faults.schedule={faults}",
                       "--sample-users", "300", "--grace-s", "12")
-        if checker_clean(summary, f"seed {seed} (faults {faults})", tolerate_known_gap=True):
-            known_gap.append((seed, summary["extra"]["checker"]["missing"]))
+        checker_clean(summary, f"seed {seed} (faults {faults})")
         assert summary["extra"]["checker"]["unacked_at_end"] == 0, (seed, faults)
         for f in summary["extra"]["faults"]:
             if f["kind"] == "gateway_crash":
                 assert f["sampled_devices_reconnected"] + f["sampled_devices_superseded"] == \
                     f["sampled_devices_affected"], (seed, f)
         shutil.rmtree(out)
-    print(f"{seeds} seeds in {time.monotonic() - started:.1f} s; seeds with the known "
-          f"cumulative-ack gap (seed, deliveries lost): {known_gap}")
+    print(f"{len(chosen)} seeds in {time.monotonic() - started:.1f} s, checker clean")
 
 
 def seed_peak(sim, source, work):
