@@ -1,13 +1,16 @@
-// parley-load: the open-loop load generator (DESIGN.md §4). This first cut plans a seeded send
-// schedule from the shared workload model and prints it, so a schedule can be inspected and
-// compared with the simulator's before the WebSocket client drives a real server with it.
+// parley-load: the open-loop load generator (DESIGN.md §4, docs/loadgen.md). `run` drives a
+// server with a scenario and verifies every delivery, `merge` combines shard runs, `plan` prints
+// the seeded Poisson schedule so it can be inspected and compared with the simulator's.
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "arrivals.hpp"
+#include "run_command.hpp"
+#include "run_options.hpp"
 
 namespace {
 
@@ -18,9 +21,11 @@ bool parse(std::string_view text, double& out) {
 
 int usage(int code) {
   (code ? std::cerr : std::cout)
-      << "usage: parley-load plan --users N --rate MSGS_PER_USER_PER_S --seconds S [--seed N]\n"
-         "  Prints the planned sends (time in ms, user index) of the shared Poisson workload.\n"
-         "  Driving a server over WebSockets is not in this build yet.\n";
+      << parley::load::run_usage()
+      << "usage: parley-load merge RUN_DIR... --out DIR\n"
+         "  Combines the run directories of --shard i/n runs into one (histograms merged exactly).\n"
+         "usage: parley-load plan --users N --rate MSGS_PER_USER_PER_S --seconds S [--seed N]\n"
+         "  Prints the planned sends (time in ms, user index) of the shared Poisson workload.\n";
   return code;
 }
 
@@ -28,7 +33,13 @@ int usage(int code) {
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) == "--help") return usage(argc < 2 ? 2 : 0);
-  if (std::string_view(argv[1]) != "plan") return usage(2);
+  const std::string_view command = argv[1];
+  if (command == "run" || command == "merge") {
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    if (command == "merge") return parley::load::merge_command(args);
+    return parley::load::run_command(args, std::vector<std::string>(argv, argv + argc));
+  }
+  if (command != "plan") return usage(2);
   double users = 100, rate = 1, seconds = 1, seed = 1;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];

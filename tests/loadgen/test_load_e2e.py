@@ -1,0 +1,208 @@
+"""parley-load end to end over loopback: a real parley-server on a port it picks, driven by
+parley-load with the shipped smoke scenario (shortened), checked through the run directory.
+
+ctest (`load.e2e`) sets PARLEY_SERVER and PARLEY_LOAD; without them every test is skipped. Every
+wait is bounded and every process is killed at the end of its test.
+"""
+import json
+import os
+import resource
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+SERVER = os.environ.get("PARLEY_SERVER")
+LOAD = os.environ.get("PARLEY_LOAD")
+pytestmark = pytest.mark.skipif(not (SERVER and LOAD), reason="PARLEY_SERVER / PARLEY_LOAD not set (ctest load.e2e)")
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE = ROOT / "scenarios" / "smoke.yaml"
+SECRET = "load-e2e-secret-0123456789"
+START_TIMEOUT_S = 20.0
+RUN_TIMEOUT_S = 50.0
+# Correctness, not speed, is under test here: the machine may be busy compiling, so the latency
+# SLOs are relaxed; zero loss and zero errors stay as the scenario says.
+SHORT = ["--set", "duration_s=6", "--set", "slos.p99_delivery_ms=10000",
+         "--set", "slos.p99_ack_ms=10000", "--grace-s", "3", "--quiet", "--token-secret", SECRET]
+
+
+def start_server(data_dir, port=0):
+    """parley-server on 127.0.0.1:port (0: its choice); returns (process, port)."""
+    proc = subprocess.Popen([SERVER, "serve", "--listen", "127.0.0.1", "--port", str(port), "--data-dir",
+                             str(data_dir), "--workers", "1", "--token-secret", SECRET,
+                             "--log-level", "warn"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    deadline, line = time.monotonic() + START_TIMEOUT_S, b""
+    while not line.endswith(b"\n"):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or proc.poll() is not None:
+            stop_server(proc)
+            raise AssertionError(f"server did not report its port ({proc.poll()})")
+        if select.select([proc.stdout], [], [], remaining)[0]:
+            line += os.read(proc.stdout.fileno(), 256)
+    return proc, int(line.decode().strip().rsplit(":", 1)[1])
+
+
+def stop_server(proc, sig=signal.SIGTERM):
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    proc, port = start_server(tmp_path / "data")
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
+
+
+def load(*args, timeout=RUN_TIMEOUT_S):
+    return subprocess.run([LOAD, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def summary(run_dir):
+    return json.loads((Path(run_dir) / "summary.json").read_text())
+
+
+def assert_verified(s):
+    c = s["counts"]
+    assert c["sent"] > 0 and c["acked"] == c["sent"], c
+    assert c["delivered"] > 0, c
+    assert (c["missing"], c["duplicated"], c["reordered"], c["errors"]) == (0, 0, 0, 0), c
+
+
+def test_smoke_runs_with_zero_loss(server, tmp_path):
+    out = tmp_path / "run"
+    r = load("run", str(SMOKE), "--target", server, "--out", str(out), *SHORT)
+    assert r.returncode == 0, r.stderr
+    s = summary(out)
+    assert s["pass"] is True
+    assert_verified(s)
+    assert s["extra"]["expected_deliveries"] > 0
+    assert s["counts"]["delivered"] >= s["extra"]["expected_deliveries"]
+    assert s["latency_us"]["delivery"]["count"] == s["counts"]["delivered"]
+    assert s["latency_us"]["fanout_skew"]["count"] > 0  # smoke has group traffic
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["tool"] == "parley-load" and manifest["seed"] == 1
+    rows = (out / "timeseries.csv").read_text().splitlines()
+    assert rows[0].startswith("t_s,sends,acks") and len(rows) >= 6
+
+
+def test_reconnect_storm_loses_nothing(server, tmp_path):
+    """Every device drops at 4 s (back within 2 s), half of them again at 9 s: reconnects sync, and
+    unacked sends are written again (the server's dedup answers them)."""
+    storm = ROOT / "scenarios" / "reconnect-storm.yaml"
+    out = tmp_path / "storm"
+    r = load("run", str(storm), "--target", server, "--out", str(out), *SHORT,
+             "--set", "population.users=400", "--set", "slos.max_error_rate=0",
+             "--set", "faults.schedule.0.at_s=4", "--set", "faults.schedule.0.duration_s=2",
+             "--set", "faults.schedule.1.at_s=9", "--set", "faults.schedule.1.duration_s=1",
+             "--set", "duration_s=12", "--set", "ramp_s=2")
+    assert r.returncode == 0, r.stderr
+    s = summary(out)
+    assert_verified(s)
+    e = s["extra"]
+    assert e["storms_executed"] == 2
+    assert e["deliberate_drops"] >= e["connections"]  # everyone once, half of them twice
+    assert e["reconnects"] == e["deliberate_drops"] and e["unverified_devices"] == 0
+    assert e["syncs"] > 0
+
+
+def test_server_killed_and_restarted_loses_nothing_acknowledged(tmp_path):
+    """SIGKILL the server 4 s into the run and restart it on the same port and data: the clients
+    reconnect, sync and resend what was not acknowledged; nothing verified may be missing."""
+    proc, port = start_server(tmp_path / "data")
+    out = tmp_path / "crash"
+    try:
+        run = subprocess.Popen([LOAD, "run", str(SMOKE), "--target", f"ws://127.0.0.1:{port}", "--out", str(out),
+                                *SHORT, "--set", "duration_s=10"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(5)  # group setup, then about 4 s of traffic
+        stop_server(proc, signal.SIGKILL)
+        proc, _ = start_server(tmp_path / "data", port)
+        _, err = run.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        stop_server(proc)
+    s = summary(out)
+    failed = [v["name"] for v in s["slos"] if not v["pass"]]
+    # The crash itself is errors (every connection dropped, connects refused while it restarted):
+    # the error-rate SLO may fail on them, nothing else may.
+    assert failed in ([], ["max_error_rate"]) and run.returncode == (1 if failed else 0), err
+    c, e = s["counts"], s["extra"]
+    assert c["acked"] == c["sent"] > 0, c  # unacked sends were written again after the restart
+    assert (c["missing"], c["duplicated"], c["reordered"]) == (0, 0, 0), c
+    assert e["disconnects"] > 0 and e["reconnects"] > 0 and e["unverified_devices"] == 0, e
+
+
+def test_two_shards_merge_to_their_sum(server, tmp_path):
+    start_at_ms = int(time.time() * 1000) + 4000  # both shards: groups created, then a common t = 0
+    dirs = [tmp_path / f"shard{i}" for i in range(2)]
+    procs = [subprocess.Popen([LOAD, "run", str(SMOKE), "--target", server, "--out", str(d), "--shard",
+                               f"{i}/2", "--start-at-ms", str(start_at_ms), *SHORT],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for i, d in enumerate(dirs)]
+    for p in procs:
+        _, err = p.communicate(timeout=RUN_TIMEOUT_S)
+        assert p.returncode == 0, err
+    shards = [summary(d) for d in dirs]
+    for s in shards:
+        assert_verified(s)
+    merged = tmp_path / "merged"
+    r = load("merge", *map(str, dirs), "--out", str(merged))
+    assert r.returncode == 0, r.stderr
+    m = summary(merged)
+    for key in m["counts"]:
+        assert m["counts"][key] == sum(s["counts"][key] for s in shards), key
+    assert m["latency_us"]["delivery"]["count"] == m["counts"]["delivered"]
+    assert json.loads((merged / "manifest.json").read_text())["merged_from"] == list(map(str, dirs))
+    assert m["extra"]["expected_deliveries"] == sum(s["extra"]["expected_deliveries"] for s in shards)
+
+
+def test_processes_run_shards_and_merge(server, tmp_path):
+    out = tmp_path / "multi"
+    r = load("run", str(SMOKE), "--target", server, "--out", str(out), "--processes", "2", *SHORT)
+    assert r.returncode == 0, r.stderr
+    shards = [summary(out / f"shard-{j}") for j in range(2)]
+    m = summary(out)
+    assert_verified(m)
+    assert m["counts"]["delivered"] == sum(s["counts"]["delivered"] for s in shards)
+    assert json.loads((out / "shard-1" / "manifest.json").read_text())["shard"] == {"index": 1, "count": 2}
+
+
+def test_usage_and_scenario_errors_exit_2(tmp_path):
+    cases = [
+        (["run"], "no scenario file"),
+        (["run", str(SMOKE), "--bogus", "1"], "unknown option '--bogus'"),
+        (["run", str(SMOKE), "--target", "http://x:1"], "--target"),
+        (["run", str(SMOKE), "--shard", "2/2", "--token-secret", SECRET], "--shard"),
+        (["run", str(tmp_path / "absent.yaml"), "--token-secret", SECRET], "scenario error"),
+        (["run", str(SMOKE), "--set", "population.users=-5", "--token-secret", SECRET], "population.users"),
+        (["run", str(SMOKE), "--token-secret", "short"], "token secret"),
+        (["run", str(SMOKE), "--processes", "2", "--shard", "0/2"], "cannot be combined"),
+        (["merge", "--out", str(tmp_path / "m")], "usage: parley-load merge"),
+        (["merge", str(tmp_path / "nothing"), "--out", str(tmp_path / "m")], "merge"),
+        (["frobnicate"], "usage"),
+    ]
+    for args, needle in cases:
+        r = load(*args, timeout=20)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert needle in r.stderr, (args, r.stderr)
+
+
+def test_open_file_limit_caps_connections_with_exit_2():
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (200, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    # smoke needs about 360 connections; nothing listens on port 1 and nothing connects to it.
+    r = subprocess.run([LOAD, "run", str(SMOKE), "--target", "ws://127.0.0.1:1", "--token-secret", SECRET,
+                        "--quiet"], capture_output=True, text=True, timeout=20, preexec_fn=low_limit)
+    assert r.returncode == 2, r.stderr
+    assert "open-file limit" in r.stderr and "--shard" in r.stderr, r.stderr
