@@ -15,6 +15,8 @@ struct BadCase {
   std::string yaml;
   std::string diagnostic;  // one full line of the error message
 };
+// Names the case in test listings instead of gtest's byte dump.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.what; }
 
 // The reported problem, or "" when the scenario was (wrongly) accepted.
 std::string problem(const std::string& yaml) {
