@@ -1,6 +1,6 @@
 // Microbenchmarks of the core's hot paths: snowflake ids, frame decode and encode, and the
-// fan-out decision of one message to a 500-member group. Run through scripts/bench.sh, which
-// writes the JSON under results/bench/.
+// fan-out decision of one message to groups of 1 to 500 members. scripts/bench_compare.py runs
+// them against the committed baseline (docs/benchmarks.md).
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -14,9 +14,13 @@
 #include "parley/protocol.hpp"
 #include "parley/snowflake.hpp"
 
+#include "chat_settle.hpp"
+
 namespace {
 
 using namespace parley;
+using parley::bench::ack_all;
+using parley::bench::settle;
 
 void BM_SnowflakeNext(benchmark::State& state) {
   ManualClock clock;
@@ -72,21 +76,6 @@ void BM_EncodeDeliver(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeDeliver);
 
-// Runs the chat service's effects against a MemoryStore until none are left; counts deliveries.
-std::size_t settle(ChatService& chat, MemoryStore& store) {
-  std::size_t deliveries = 0;
-  for (auto effects = chat.drain(); !effects.empty(); effects = chat.drain()) {
-    for (auto& effect : effects) {
-      if (auto* request = std::get_if<StoreRequest>(&effect)) {
-        chat.step(StoreDone{request->req, store.execute(request->op)});
-      } else if (auto* route = std::get_if<Route>(&effect)) {
-        deliveries += std::holds_alternative<env::DeliverToDevice>(route->envelope);
-      }
-    }
-  }
-  return deliveries;
-}
-
 // One message to a group of N members, each online on one device: dedup, id, append, registry
 // lookup, and N DeliverToDevice envelopes sharing one encoded frame.
 void BM_GroupFanout(benchmark::State& state) {
@@ -102,8 +91,10 @@ void BM_GroupFanout(benchmark::State& state) {
     if (u > 1) create.users.push_back(UserId{u});
     store.execute(store::RegistryConnect{DeviceRef{UserId{u}, DeviceId{1}}, NodeId{1}, SessionId{u}});
   }
+  std::vector<env::DeliverToDevice> to_ack;
   chat.step(Envelope{create});
-  settle(chat, store);
+  settle(chat, store, &to_ack);
+  ack_all(chat, to_ack);
   const ConversationId conv = group_conversation(group).value();
   std::uint64_t n = 0;
   std::size_t delivered = 0;
@@ -111,14 +102,12 @@ void BM_GroupFanout(benchmark::State& state) {
     env::Submit submit{origin, DeviceRef{UserId{1}, DeviceId{1}}, "", "u" + std::to_string(++n), conv,
                        Body{Body::Kind::text, "hello group", "", "", "", 0}};
     chat.step(Envelope{std::move(submit)});
-    delivered += settle(chat, store);
+    delivered += settle(chat, store, &to_ack);
     state.PauseTiming();
-    for (std::uint64_t u = 2; u <= members; ++u) {  // everyone acks, so redelivery state stays flat
-      chat.step(Envelope{env::DeliveryAck{DeviceRef{UserId{u}, DeviceId{1}}, conv, MessageId{~0ULL >> 1}}});
-    }
-    chat.drain();
+    ack_all(chat, to_ack);  // every device acks its delivery, so redelivery state stays flat
     state.ResumeTiming();
   }
+  if (chat.stats().pending_deliveries != 0) state.SkipWithError("deliveries left unacknowledged");
   state.counters["deliveries_per_message"] =
       benchmark::Counter(static_cast<double>(delivered) / static_cast<double>(state.iterations()));
 }
