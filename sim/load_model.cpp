@@ -137,4 +137,26 @@ std::int64_t LoadModel::sample_wait_us(Component component, Random& rng) const {
   return static_cast<std::int64_t>(wait_us + s.visit_us);
 }
 
+std::uint64_t hosts_of(const scenario::Topology& t, Component kind) {
+  switch (kind) {
+    case Component::gateway: return t.gateways.count;
+    case Component::chat: return t.chat_nodes.count;
+    case Component::store: return t.store.nodes;
+    case Component::presence: return t.redis_shards.count;
+    case Component::push: return t.push.count;
+  }
+  return 0;
+}
+
+std::uint32_t cores_of(const scenario::Topology& t, Component kind) {
+  switch (kind) {
+    case Component::gateway: return t.gateways.cores;
+    case Component::chat: return t.chat_nodes.cores;
+    case Component::store: return t.store.cores;
+    case Component::presence: return t.redis_shards.cores;
+    case Component::push: return t.push.cores;
+  }
+  return 1;
+}
+
 }  // namespace parley::sim

@@ -18,6 +18,10 @@
 namespace parley::sim {
 
 enum class Component : std::uint8_t { gateway, chat, store, presence, push };
+
+// How many hosts of a component the topology has, and the cores of each.
+std::uint64_t hosts_of(const scenario::Topology& t, Component kind);
+std::uint32_t cores_of(const scenario::Topology& t, Component kind);
 inline constexpr std::size_t component_count = 5;
 std::string_view to_string(Component component);
 

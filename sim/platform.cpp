@@ -13,28 +13,6 @@ namespace sg4 = simgrid::s4u;
 
 constexpr double core_speed_flops = 1e9;  // the CPU is modelled by the load model, not by flops
 
-std::uint64_t hosts_of(const scenario::Topology& t, Component kind) {
-  switch (kind) {
-    case Component::gateway: return t.gateways.count;
-    case Component::chat: return t.chat_nodes.count;
-    case Component::store: return t.store.nodes;
-    case Component::presence: return t.redis_shards.count;
-    case Component::push: return t.push.count;
-  }
-  return 0;
-}
-
-std::uint32_t cores_of(const scenario::Topology& t, Component kind) {
-  switch (kind) {
-    case Component::gateway: return t.gateways.cores;
-    case Component::chat: return t.chat_nodes.cores;
-    case Component::store: return t.store.cores;
-    case Component::presence: return t.redis_shards.cores;
-    case Component::push: return t.push.cores;
-  }
-  return 1;
-}
-
 }  // namespace
 
 Platform::Platform(sg4::Engine& engine, const scenario::Topology& topology) {

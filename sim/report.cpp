@@ -31,28 +31,6 @@ double price(const scenario::Cost& cost, Component c) {
   return 0;
 }
 
-std::uint64_t hosts(const scenario::Topology& t, Component c) {
-  switch (c) {
-    case Component::gateway: return t.gateways.count;
-    case Component::chat: return t.chat_nodes.count;
-    case Component::store: return t.store.nodes;
-    case Component::presence: return t.redis_shards.count;
-    case Component::push: return t.push.count;
-  }
-  return 0;
-}
-
-std::uint32_t cores(const scenario::Topology& t, Component c) {
-  switch (c) {
-    case Component::gateway: return t.gateways.cores;
-    case Component::chat: return t.chat_nodes.cores;
-    case Component::store: return t.store.cores;
-    case Component::presence: return t.redis_shards.cores;
-    case Component::push: return t.push.cores;
-  }
-  return 1;
-}
-
 double round6(double v) { return std::round(v * 1e6) / 1e6; }
 
 // The p99 the access network alone imposes (no server time at all): an ack crosses the sender's
@@ -77,8 +55,8 @@ Json capacity(const scenario::Scenario& s, const SimulationResult& r, bool slos_
   std::ostringstream text;
   for (std::size_t k = 0; k < component_count; ++k) {
     const auto c = static_cast<Component>(k);
-    const auto have = hosts(s.topology, c);
-    const double per_host_us = target_utilisation * cores(s.topology, c) * 1e6;
+    const auto have = hosts_of(s.topology, c);
+    const double per_host_us = target_utilisation * cores_of(s.topology, c) * 1e6;
     auto needed = static_cast<std::uint64_t>(std::ceil(r.peak_busy_us_per_s[k] / per_host_us));
     if (c == Component::store) needed = std::max<std::uint64_t>(needed, s.topology.store.replication_factor);
     if (c == Component::gateway) {  // a gateway holds at most connections_each open WebSockets

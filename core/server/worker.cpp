@@ -83,41 +83,16 @@ void Worker::detach(SessionId session) {
 }
 
 void Worker::deliver(Envelope envelope) {
-  switch (destination_of(envelope).role) {
-    case Role::gateway:
-      gateway_.step(std::move(envelope));
-      dispatch(Role::gateway, gateway_.drain());
-      break;
-    case Role::chat:
-      chat_.step(std::move(envelope));
-      dispatch(Role::chat, chat_.drain());
-      break;
-    case Role::presence:
-      presence_.step(envelope);
-      dispatch(Role::presence, presence_.drain());
-      break;
-    case Role::push:
-      push_.step(envelope);
-      dispatch(Role::push, push_.drain());
-      break;
-  }
+  auto [role, effects] = roles().deliver(std::move(envelope));
+  dispatch(role, std::move(effects));
 }
 
 void Worker::store_done(Role role, StoreDone done) {
-  switch (role) {
-    case Role::gateway:
-      gateway_.step(std::move(done));
-      dispatch(Role::gateway, gateway_.drain());
-      break;
-    case Role::chat:
-      chat_.step(std::move(done));
-      dispatch(Role::chat, chat_.drain());
-      break;
-    case Role::presence:
-    case Role::push:
-      log(LogLevel::error, "store_done_unexpected").kv("role", role_name(role));
-      break;
+  if (role != Role::gateway && role != Role::chat) {
+    log(LogLevel::error, "store_done_unexpected").kv("role", role_name(role));
+    return;
   }
+  dispatch(role, roles().complete(role, std::move(done)));
 }
 
 void Worker::token_verified(TokenVerified verified) {

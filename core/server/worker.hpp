@@ -17,6 +17,7 @@
 
 #include "metrics.hpp"
 #include "parley/chat_service.hpp"
+#include "parley/role_set.hpp"
 #include "parley/clock.hpp"
 #include "parley/gateway.hpp"
 #include "parley/presence.hpp"
@@ -90,6 +91,7 @@ class Worker {
   ChatService chat_;
   Presence presence_;
   PushPolicy push_;
+  RoleSet roles() { return RoleSet{gateway_, chat_, presence_, push_}; }
   std::unordered_map<SessionId, std::shared_ptr<SessionPort>> sessions_;
   std::uint64_t next_session_ = 1;
   mutable std::mutex snapshot_mutex_;

@@ -138,19 +138,8 @@ void LocalNode::pump() {
 void LocalNode::complete_store(Role from, const StoreRequest& request, bool fail) {
   StoreDone done{request.req, fail ? store::Outcome{Error{ErrorCode::internal, "injected store failure"}}
                                    : store_.execute(request.op)};
-  switch (from) {
-    case Role::gateway:
-      gateway_.step(std::move(done));
-      dispatch(Role::gateway, gateway_.drain());
-      break;
-    case Role::chat:
-      chat_.step(std::move(done));
-      dispatch(Role::chat, chat_.drain());
-      break;
-    case Role::presence:
-    case Role::push:
-      PARLEY_ASSERT(false && "presence and push issue no store requests");
-  }
+  PARLEY_ASSERT(from == Role::gateway || from == Role::chat);  // the only issuers of store requests
+  dispatch(from, roles().complete(from, std::move(done)));
 }
 
 void LocalNode::dispatch(Role from, std::vector<Effect> effects) {
@@ -159,24 +148,8 @@ void LocalNode::dispatch(Role from, std::vector<Effect> effects) {
         Overloaded{
             [&](Route& r) {
               queue_.push_back([this, envelope = std::move(r.envelope)]() mutable {
-                switch (destination_of(envelope).role) {
-                  case Role::gateway:
-                    gateway_.step(std::move(envelope));
-                    dispatch(Role::gateway, gateway_.drain());
-                    break;
-                  case Role::chat:
-                    chat_.step(std::move(envelope));
-                    dispatch(Role::chat, chat_.drain());
-                    break;
-                  case Role::presence:
-                    presence_.step(envelope);
-                    dispatch(Role::presence, presence_.drain());
-                    break;
-                  case Role::push:
-                    push_.step(envelope);
-                    dispatch(Role::push, push_.drain());
-                    break;
-                }
+                auto [role, produced] = roles().deliver(std::move(envelope));
+                dispatch(role, std::move(produced));
               });
             },
             [&](SendFrame& s) { sessions_[s.session].frames.push_back(std::move(s.frame)); },

@@ -19,6 +19,7 @@
 #include "parley/memory_store.hpp"
 #include "parley/presence.hpp"
 #include "parley/push_policy.hpp"
+#include "parley/role_set.hpp"
 
 namespace parley {
 
@@ -73,6 +74,7 @@ class LocalNode {
   void pump();
   void dispatch(Role from, std::vector<Effect> effects);
   void complete_store(Role from, const StoreRequest& request, bool fail);
+  RoleSet roles() { return RoleSet{gateway_, chat_, presence_, push_}; }
 
   Config config_;
   const Clock* clock_;
