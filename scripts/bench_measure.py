@@ -23,11 +23,13 @@ def load_json(path):
 
 
 def bench_settings(config, name):
-    """Threshold, metric and slow-phase detector of one benchmark: the first matching pattern in
-    config["benchmarks"]. slow_phase_kernel names a second kernel (the disk's) whose best time,
-    when over slow_phase_pct of its baseline time, also marks the machine as in a slow phase."""
+    """Threshold, metric, kernel and slow-phase detector of one benchmark: the first matching
+    pattern in config["benchmarks"]. calibration names the kernel it is divided by (default: the
+    CPU kernel); slow_phase_kernel names a kernel (the disk's) whose best time, when over
+    slow_phase_pct of its baseline time, marks the machine as in a slow phase."""
     settings = {"threshold_pct": config["default_threshold_pct"], "metric": "cpu_time",
-                "slow_phase_kernel": None, "slow_phase_pct": config.get("degraded_calibration_pct", 20)}
+                "calibration": config["calibration"], "slow_phase_kernel": None,
+                "slow_phase_pct": config.get("degraded_calibration_pct", 20)}
     for pattern, override in config.get("benchmarks", {}).items():
         if fnmatch.fnmatchcase(name, pattern):
             settings.update({k: v for k, v in override.items() if k in settings})
@@ -91,7 +93,8 @@ def describe_machine(build_dir):
 def kernels(config):
     """The calibration kernel and every slow-phase detector kernel: measured, never compared."""
     names = {config["calibration"]}
-    names.update(o["slow_phase_kernel"] for o in config.get("benchmarks", {}).values() if o.get("slow_phase_kernel"))
+    for override in config.get("benchmarks", {}).values():
+        names.update(override[k] for k in ("calibration", "slow_phase_kernel") if override.get(k))
     return names
 
 
@@ -136,17 +139,17 @@ class Measurements:
         self.executable = {}  # benchmark name -> the executable that holds it
 
     def add_process(self, results, executable):
-        calib = results.get(self.config["calibration"])
-        if calib is None or not calib["cpu_time"]:
-            raise RuntimeError(f"no {self.config['calibration']} in a bench executable's output")
+        if not results.get(self.config["calibration"], {}).get("cpu_time"):
+            raise RuntimeError(f"no {self.config['calibration']} in {executable}'s output")
         for name, entry in results.items():
             if name in kernels(self.config):
                 continue
             self.executable[name] = executable
-            if entry["error"]:
-                self.errors[name] = entry["error"]
-                continue
             settings = bench_settings(self.config, name)
+            calib = results.get(settings["calibration"])
+            if entry["error"] or not calib or calib["error"]:
+                self.errors[name] = entry["error"] or f"no {settings['calibration']} in {executable}'s output"
+                continue
             metric = settings["metric"]
             self.samples.setdefault(name, []).extend(entry[metric])
             self.calibration.setdefault(name, []).extend(calib[metric])
