@@ -92,9 +92,12 @@ Result<DriverOutcome> run_load(const DriverConfig& config, Recorder& recorder) {
       shared.storms.push_back(fault);
     } else {
       ++outcome.faults_not_executed;
+      ++outcome.faults_not_executable[std::string(scenario::to_string(fault.kind))];
     }
   }
   outcome.storms = shared.storms.size();
+  shared.client_faults = config.client_faults;
+  outcome.client_faults = config.client_faults.size();
   shared.sources = source_addresses(endpoint.value(), config.source_first, config.source_addresses);
   const std::string secret = config.token_secret;
   shared.target = SetupTarget{endpoint.value(), config.target.host + ":" + std::to_string(config.target.port),
@@ -106,6 +109,10 @@ Result<DriverOutcome> run_load(const DriverConfig& config, Recorder& recorder) {
   if (!groups) return groups.error();
   shared.groups = std::move(groups.value());
   outcome.groups = shared.groups.size();
+  std::unordered_map<std::uint64_t, std::uint64_t> group_index;  // server id → scenario index
+  for (const auto& [index, id] : shared.groups) group_index.emplace(id.value, index);
+  const Membership membership(planner.population(), std::move(group_index));
+  shared.membership = &membership;
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (std::uint32_t i = 0; i < config.threads; ++i) workers.push_back(std::make_unique<Worker>(shared, i));
@@ -120,9 +127,21 @@ Result<DriverOutcome> run_load(const DriverConfig& config, Recorder& recorder) {
   }
   workload::UserEventPlanner events(config.scenario, config.shard);
   while (auto event = events.next()) {
-    if (event->kind != workload::UserEventKind::reconnect) continue;  // reads: not in this cut
-    workers[(event->user / config.shard.count) % config.threads]->add_reconnect(event->at_us, event->user);
-    ++outcome.churn_reconnects;
+    Worker& worker = *workers[(event->user / config.shard.count) % config.threads];
+    switch (event->kind) {
+      case workload::UserEventKind::reconnect:
+        worker.add_reconnect(event->at_us, event->user);
+        ++outcome.churn_reconnects;
+        break;
+      case workload::UserEventKind::history_read:
+        worker.add_read(*event);
+        ++outcome.history_reads_planned;
+        break;
+      case workload::UserEventKind::search:
+        worker.add_read(*event);
+        ++outcome.searches_planned;
+        break;
+    }
   }
   const std::int64_t end_us = std::max<std::int64_t>(
       static_cast<std::int64_t>(config.scenario.duration_s * 1e6), last_send_us) +

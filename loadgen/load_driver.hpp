@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <functional>
 #include <optional>
 #include <string>
@@ -29,6 +30,7 @@ struct DriverConfig {
   double grace_s = 6;
   std::uint64_t connections_max = 0;  // from RLIMIT_NOFILE
   std::optional<std::int64_t> start_at_ms;  // Unix ms of t = 0, shared by all shards
+  std::vector<ClientFault> client_faults;   // driven by parley-load (run_options.hpp)
   // Called on the calling thread once per second of the run (after the second closes).
   std::function<void(const metrics::TimeseriesRow&, const Progress&)> on_second;
 };
@@ -40,6 +42,10 @@ struct DriverOutcome {
   std::uint64_t storms = 0;       // reconnect_storm faults executed
   std::uint64_t faults_not_executed = 0;  // other kinds of the schedule: recorded, not driven
   std::uint64_t churn_reconnects = 0;     // planned reconnects of users (workload churn)
+  std::uint64_t history_reads_planned = 0, searches_planned = 0;  // of this shard's users
+  std::uint64_t client_faults = 0;        // --client-partition / --slow-consumers executed
+  // Faults of the schedule parley-load cannot drive (server-side kinds), by kind: recorded only.
+  std::map<std::string, std::uint64_t> faults_not_executable;
 };
 
 // Errors: the target cannot be resolved, too many connections for the open-file limit, group

@@ -20,7 +20,10 @@ Body make_body(const workload::PlannedSend& send) {
     const std::size_t chars = std::min((bytes + 2) / 3 * 4, limits::opaque_bytes_max / 4 * 4);
     body.data.assign(chars, 'A');
   } else {
+    // "load xxx…": one searchable word (search_word), then filler up to the planned size.
     body.text.assign(std::min(bytes, limits::text_bytes_max), 'x');
+    const std::string word = std::string(search_word) + " ";
+    if (body.text.size() >= word.size()) body.text.replace(0, word.size(), word);
   }
   return body;
 }
@@ -29,7 +32,7 @@ Body make_body(const workload::PlannedSend& send) {
 
 Worker::Worker(RunShared& shared, std::uint32_t index)
     : shared_(shared), index_(index), connect_timer_(io_), send_timer_(io_), ping_timer_(io_),
-      churn_timer_(io_) {}
+      churn_timer_(io_), read_timer_(io_) {}
 
 void Worker::add_user(std::uint64_t user) {
   users_.push_back(user);
@@ -44,11 +47,14 @@ void Worker::add_send(const workload::PlannedSend& send) { sends_.push_back(send
 
 void Worker::add_reconnect(std::int64_t at_us, std::uint64_t user) { churn_.emplace_back(at_us, user); }
 
+void Worker::add_read(const workload::UserEvent& event) { reads_.push_back(event); }
+
 void Worker::start() {
   connect_due();
   send_due();
   arm(ping_timer_, 1'000'000, &Worker::ping_due);
   if (!churn_.empty()) arm(churn_timer_, churn_.front().first, &Worker::churn_due);
+  if (!reads_.empty()) arm(read_timer_, reads_.front().at_us, &Worker::read_due);
   for (std::size_t f = 0; f < shared_.storms.size(); ++f) {
     auto timer = std::make_unique<asio::steady_timer>(io_);
     timer->expires_at(shared_.start + std::chrono::microseconds(static_cast<std::int64_t>(shared_.storms[f].at_s * 1e6)));
@@ -56,6 +62,18 @@ void Worker::start() {
       if (!ec && !shared_.stopping) storm(f);
     });
     storm_timers_.push_back(std::move(timer));
+  }
+  for (std::size_t f = 0; f < shared_.client_faults.size(); ++f) {
+    const ClientFault& fault = shared_.client_faults[f];
+    for (const bool begin : {true, false}) {
+      auto timer = std::make_unique<asio::steady_timer>(io_);
+      const double at_s = begin ? fault.at_s : fault.at_s + fault.duration_s;
+      timer->expires_at(shared_.start + std::chrono::microseconds(static_cast<std::int64_t>(at_s * 1e6)));
+      timer->async_wait([this, f, begin](boost::system::error_code ec) {
+        if (!ec && !shared_.stopping) client_fault(f, begin);
+      });
+      storm_timers_.push_back(std::move(timer));
+    }
   }
 }
 
@@ -159,6 +177,7 @@ void Worker::send_one(const workload::PlannedSend& send) {
   Slot& slot = slots_[it->second];
   if (slot.in_flight.size() < in_flight_max) slot.in_flight.emplace(uuid, text);
   if (slot.conn && slot.conn->ready()) {
+    send_typing(*slot.conn, send);
     if (!slot.conn->send(std::move(text))) return shared_.recorder->on_dropped_send(shared_.now_us());
     shared_.recorder->on_sent(shared_.now_us());
   } else if (!slot.given_up && slot.pending.size() < pending_sends_max) {
@@ -210,12 +229,19 @@ void Worker::on_frame(Connection& c, protocol::ServerFrame&& frame) {
                      shared_.recorder->on_ack(*send, ack.duplicate, now);
                    }
                    slots_[slot_of_.at(c.key())].in_flight.erase(ack.client_uuid);
+                   if (ack.msg.value != 0) shared_.recorder->on_held(c.key(), ack.conv, ack.msg);
                  },
                  [&](const protocol::Deliver& d) { deliver(c, d); },
                  [&](const protocol::SyncDone& done) {
                    if (done.more) sync(c, {{done.conv, done.through}});
                  },
-                 [&](const protocol::ErrorFrame& e) { shared_.recorder->on_error_frame(to_string(e.code), now); },
+                 [&](const protocol::HistoryPage& page) { on_history(c, page); },
+                 [&](const protocol::SearchResult& result) { on_search(c, result); },
+                 [&](const protocol::TypingUpdate& update) { on_typing(c, update); },
+                 [&](const protocol::ErrorFrame& e) {
+                   asked_history_.erase(e.rid);
+                   shared_.recorder->on_error_frame(to_string(e.code), now);
+                 },
                  [](const auto&) {}},
              frame);
 }
@@ -247,13 +273,20 @@ void Worker::on_closed(Connection& c, const std::string& why) {
   Slot& slot = slots_[i];
   if (slot.conn.get() != &c) return;  // not the slot's current connection
   using Down = Recorder::Down;
-  const Down kind = shared_.stopping ? Down::end_of_run : slot.dropping ? Down::deliberate : Down::unexpected;
-  shared_.recorder->on_device_down(c.key(), kind, c.ready(), why, now);
+  const bool in_fault = slot.fault_from_us >= 0 && now <= slot.fault_until_us + fault_close_margin_us;
+  const Down kind = shared_.stopping ? Down::end_of_run
+                    : slot.dropping  ? Down::deliberate
+                    : in_fault       ? Down::fault
+                                     : Down::unexpected;
+  // A close caused by a client fault opens the device's gap at the fault's start: what was sent
+  // to it since may have been lost with the connection, and sync only reaches known conversations.
+  shared_.recorder->on_device_down(c.key(), kind, c.ready(), why, kind == Down::fault ? slot.fault_from_us : now);
   slot.conn.reset();
   if (kind == Down::deliberate) {
     slot.dropping = false;
     return reconnect_later(i, slot.away_us);
   }
+  if (kind == Down::fault) return reconnect_later(i, std::max(slot.fault_until_us - now, reconnect_backoff_us));
   if (kind == Down::unexpected && ++slot.attempts <= reconnect_attempts_max) {
     return reconnect_later(i, reconnect_backoff_us << (slot.attempts - 1));
   }
@@ -267,6 +300,7 @@ void Worker::close_all() {
   send_timer_.cancel();
   ping_timer_.cancel();
   churn_timer_.cancel();
+  read_timer_.cancel();
   for (auto& timer : storm_timers_) timer->cancel();
   for (Slot& slot : slots_) {
     if (slot.retry) slot.retry->cancel();

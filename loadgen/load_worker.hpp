@@ -14,8 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "group_setup.hpp"
+#include "reads_check.hpp"
 #include "recorder.hpp"
+#include "run_options.hpp"
 #include "send_planner.hpp"
+#include "user_events.hpp"
 #include "ws_connection.hpp"
 
 namespace parley::load {
@@ -28,6 +31,13 @@ inline constexpr int reconnect_attempts_max = 5;
 inline constexpr std::int64_t reconnect_backoff_us = 500'000;
 inline constexpr std::int64_t churn_away_us = 1'000'000;  // a churn reconnect stays away this long
 inline constexpr std::uint32_t sync_page = 200;           // page_size_max of the protocol
+// A connection closed during a client fault or this long after it is the fault's doing.
+inline constexpr std::int64_t fault_close_margin_us = 2'000'000;
+inline constexpr std::uint32_t history_page = 50;         // messages per history read
+inline constexpr std::uint32_t search_limit = 20;         // hits per search
+inline constexpr std::size_t history_pending_max = 256;   // unanswered history reads kept per worker
+// Every text body parley-load sends starts with this word, so a search for it finds messages.
+inline constexpr const char* search_word = "load";
 
 using Clock = std::chrono::steady_clock;
 
@@ -36,6 +46,7 @@ struct RunShared {
   const workload::SendPlanner* planner = nullptr;  // reads_receipt, population (const, pure)
   Recorder* recorder = nullptr;
   GroupIds groups;
+  const Membership* membership = nullptr;  // search hits and typing updates: the user's conversations?
   SetupTarget target;
   std::vector<asio::ip::address> sources;
   Clock::time_point start;
@@ -43,6 +54,7 @@ struct RunShared {
   std::uint64_t seed = 1;
   std::uint64_t run_id = 0;  // in every client uuid (recorder.hpp)
   std::vector<scenario::Fault> storms;  // reconnect_storm faults of the schedule (target ignored)
+  std::vector<ClientFault> client_faults;  // --client-partition, --slow-consumers
   std::atomic<bool> stopping{false};
 
   std::int64_t now_us() const {
@@ -57,6 +69,7 @@ class Worker : public ConnectionHandler {
   void add_user(std::uint64_t user);                  // before start()
   void add_send(const workload::PlannedSend& send);   // before start(), in time order
   void add_reconnect(std::int64_t at_us, std::uint64_t user);  // churn, before start(), in order
+  void add_read(const workload::UserEvent& event);  // history read or search, before start(), in order
   void start();       // on the io thread: timers for ramp, sends and pings
   void close_all();   // on the io thread: graceful close of every connection
   asio::io_context& io() { return io_; }
@@ -80,6 +93,8 @@ class Worker : public ConnectionHandler {
     bool given_up = false;
     bool was_up = false;               // has authenticated at least once: a reconnect syncs
     std::unique_ptr<asio::steady_timer> retry;
+    std::int64_t fault_from_us = -1;   // the last client fault this device took part in
+    std::int64_t fault_until_us = -1;
   };
 
   void connect_due();
@@ -88,17 +103,31 @@ class Worker : public ConnectionHandler {
   void drop(std::size_t slot, std::int64_t away_us);
   void churn_due();
   void storm(std::size_t fault);
+  void client_fault(std::size_t fault, bool begin);
   void sync(Connection& c, const std::vector<std::pair<ConversationId, MessageId>>& positions);
   void send_due();
   void ping_due();
   void send_one(const workload::PlannedSend& send);
+  void send_typing(Connection& c, const workload::PlannedSend& send);
+  void read_due();
+  void read_one(const workload::UserEvent& event);
+  void on_history(Connection& c, const protocol::HistoryPage& page);
+  void on_search(Connection& c, const protocol::SearchResult& result);
+  void on_typing(Connection& c, const protocol::TypingUpdate& update);
   void deliver(Connection& c, const protocol::Deliver& d);
   void arm(asio::steady_timer& timer, std::int64_t at_us, void (Worker::*what)());
 
   RunShared& shared_;
   std::uint32_t index_;
   asio::io_context io_;
-  asio::steady_timer connect_timer_, send_timer_, ping_timer_, churn_timer_;
+  asio::steady_timer connect_timer_, send_timer_, ping_timer_, churn_timer_, read_timer_;
+  std::vector<workload::UserEvent> reads_;  // history reads and searches, in time order
+  std::size_t next_read_ = 0;
+  struct AskedHistory {
+    ConversationId conv;
+    std::vector<std::uint64_t> held;  // what the page must contain (reads_check.hpp)
+  };
+  std::map<std::string, AskedHistory> asked_history_;  // rid → the read
   std::vector<std::unique_ptr<asio::steady_timer>> storm_timers_;
   std::vector<std::pair<std::int64_t, std::uint64_t>> churn_;  // (at_us, user)
   std::size_t next_churn_ = 0;

@@ -21,6 +21,12 @@ std::vector<std::string> child_args(const RunOptions& o, std::uint32_t j, const 
                              "ws://" + o.target->host + ":" + std::to_string(o.target->port) + o.target->path};
   for (const auto& s : o.overrides) a.insert(a.end(), {"--set", s});
   if (o.seed) a.insert(a.end(), {"--seed", std::to_string(*o.seed)});
+  for (const ClientFault& f : o.client_faults) {
+    const bool slow = f.kind == ClientFault::Kind::slow;
+    std::string spec = std::to_string(f.at_s) + ":" + std::to_string(f.duration_s) + ":" + std::to_string(f.fraction);
+    if (slow) spec += ":" + std::to_string(f.delay_ms);
+    a.insert(a.end(), {slow ? "--slow-consumers" : "--client-partition", spec});
+  }
   a.insert(a.end(), {"--threads", std::to_string(o.threads), "--source-addrs", std::to_string(o.source_addresses),
                      "--source-first", std::to_string(o.source_first + j * o.source_addresses),
                      "--grace-s", std::to_string(o.grace_s), "--shard",

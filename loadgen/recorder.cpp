@@ -2,6 +2,7 @@
 // at the end are the way to go if the lock ever shows in a profile.
 #include "recorder.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace parley::load {
@@ -89,6 +90,7 @@ bool Recorder::on_delivery(std::uint64_t device, ConversationId conv, MessageId 
     ++(replayed ? extras_.replay_out_of_order : counts_.reordered);
   }
   top = std::max(top, msg.value);
+  ledger.held[conv.value].push_back(msg.value);
   ++counts_.delivered;
   ++second_.deliveries;
   delivery_.record(since(send->intended_us, now_us));
@@ -148,10 +150,104 @@ void Recorder::on_device_down(std::uint64_t device, Down kind, bool was_up, cons
     ++extras_.deliberate_drops;
     return;
   }
+  if (kind == Down::fault) {
+    ++extras_.fault_closes;
+    ++extras_.close_reasons["during a client fault: " + why];
+    return;
+  }
   ++extras_.close_reasons[why];
   ++counts_.errors;
   ++second_.errors;
   ++(was_up ? extras_.disconnects : extras_.connect_failures);
+}
+
+void Recorder::count_error() {
+  ++counts_.errors;
+  ++second_.errors;
+}
+
+void Recorder::on_held(std::uint64_t device, ConversationId conv, MessageId msg) {
+  std::lock_guard lock(mutex_);
+  ledgers_[device].held[conv.value].push_back(msg.value);
+}
+
+std::vector<ConversationId> Recorder::conversations(std::uint64_t device) const {
+  std::lock_guard lock(mutex_);
+  std::vector<ConversationId> out;
+  const auto it = ledgers_.find(device);
+  if (it == ledgers_.end()) return out;
+  for (const auto& [conv, ids] : it->second.held) out.push_back(ConversationId{conv});
+  std::sort(out.begin(), out.end());  // the choice among them must not depend on hashing
+  return out;
+}
+
+std::vector<std::uint64_t> Recorder::held(std::uint64_t device, ConversationId conv) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::uint64_t> out;
+  const auto it = ledgers_.find(device);
+  if (it == ledgers_.end()) return out;
+  const auto ids = it->second.held.find(conv.value);
+  if (ids == it->second.held.end()) return out;
+  out = ids->second;
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void Recorder::on_typing_sent() {
+  std::lock_guard lock(mutex_);
+  ++extras_.typing_sent;
+  ++second_.typing;
+}
+
+void Recorder::on_typing_received(bool misdirected) {
+  std::lock_guard lock(mutex_);
+  ++extras_.typing_received;
+  if (!misdirected) return;
+  ++extras_.typing_misdirected;
+  count_error();
+}
+
+void Recorder::on_history_sent() {
+  std::lock_guard lock(mutex_);
+  ++extras_.history_reads;
+  ++second_.history_reads;
+}
+
+void Recorder::on_history_page(std::uint64_t messages, std::uint64_t checked, std::uint64_t missing,
+                               std::uint64_t out_of_order) {
+  std::lock_guard lock(mutex_);
+  ++extras_.history_pages;
+  extras_.history_messages += messages;
+  extras_.history_checked += checked;
+  extras_.history_missing += missing;
+  extras_.history_out_of_order += out_of_order;
+  if (missing + out_of_order > 0) count_error();  // one error per bad page
+}
+
+void Recorder::on_search_sent() {
+  std::lock_guard lock(mutex_);
+  ++extras_.searches;
+  ++second_.searches;
+}
+
+void Recorder::on_search_result(std::uint64_t hits, std::uint64_t foreign, std::uint64_t unchecked) {
+  std::lock_guard lock(mutex_);
+  ++extras_.search_results;
+  extras_.search_hits += hits;
+  extras_.search_hits_foreign += foreign;
+  extras_.search_hits_unchecked += unchecked;
+  if (foreign > 0) count_error();  // one error per result that leaks
+}
+
+void Recorder::on_client_fault(bool slow, std::uint64_t devices) {
+  std::lock_guard lock(mutex_);
+  (slow ? extras_.slow_devices : extras_.partitioned_devices) += devices;
+}
+
+void Recorder::on_read_skipped() {
+  std::lock_guard lock(mutex_);
+  ++extras_.reads_skipped;
 }
 
 metrics::TimeseriesRow Recorder::roll_second(double t_s) {

@@ -41,6 +41,9 @@ struct DeviceLedger {
   // [down, back) while the device was away (dropped by us or the server); back = INT64_MAX if it
   // never came back. Sends intended around a gap are not judged (verifier.hpp).
   std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
+  // conv → ids of this run's messages the device saw acknowledged (its own sends) or delivered:
+  // what its history pages must contain (reads_check.hpp). Unsorted, may repeat.
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> held;
   bool lost() const { return !gaps.empty() && gaps.back().second == INT64_MAX; }
 };
 
@@ -69,6 +72,29 @@ struct Extras {
   std::uint64_t dropped_sends = 0;      // planned but never sent (no connection, queue full)
   std::map<std::string, std::uint64_t> error_codes;  // error frames by code (why closes happened)
   std::map<std::string, std::uint64_t> close_reasons;  // unexpected closes by transport reason
+  // The workload's other traffic (docs/loadgen.md, Reads and typing). Misdirected typing, history
+  // pages missing held messages or out of order, and search hits outside the user's conversations
+  // are errors; the rest are counts.
+  std::uint64_t typing_sent = 0;
+  std::uint64_t typing_received = 0;
+  std::uint64_t typing_misdirected = 0;    // to a non-member, or echoed to the typist
+  std::uint64_t history_reads = 0;
+  std::uint64_t history_pages = 0;
+  std::uint64_t history_messages = 0;      // messages on the pages received
+  std::uint64_t history_checked = 0;       // held messages a page had to contain
+  std::uint64_t history_missing = 0;
+  std::uint64_t history_out_of_order = 0;  // includes messages of another conversation
+  std::uint64_t searches = 0;
+  std::uint64_t search_results = 0;
+  std::uint64_t search_hits = 0;
+  std::uint64_t search_hits_foreign = 0;   // in a conversation the user is not part of
+  std::uint64_t search_hits_unchecked = 0; // in a group this shard did not create
+  std::uint64_t reads_skipped = 0;         // history/search due while offline or with no conversation yet
+  // Client faults (run_options.hpp): devices paused or slowed, and connections the server (or the
+  // network) closed during one, or just after: a consequence of the fault, not an error.
+  std::uint64_t partitioned_devices = 0;
+  std::uint64_t slow_devices = 0;
+  std::uint64_t fault_closes = 0;
 };
 
 class Recorder {
@@ -82,12 +108,27 @@ class Recorder {
   bool on_delivery(std::uint64_t device, ConversationId conv, MessageId msg,
                    std::string_view client_uuid, std::int64_t now_us);
   void on_device_up(std::uint64_t device, std::int64_t now_us);
-  enum class Down { end_of_run, deliberate, unexpected };
+  // fault: closed during a client fault (or just after); the gap starts at the fault's start.
+  enum class Down { end_of_run, deliberate, unexpected, fault };
   // `was_up`: the connection had authenticated (else it was a failed connect).
   void on_device_down(std::uint64_t device, Down kind, bool was_up, const std::string& why,
                       std::int64_t now_us);
   void on_sync_sent();
   void on_resent();
+  // An own send acknowledged to `device` as (conv, msg): its history must show it.
+  void on_held(std::uint64_t device, ConversationId conv, MessageId msg);
+  // The conversations the device holds messages in (sorted), and its held ids in one (sorted, unique).
+  std::vector<ConversationId> conversations(std::uint64_t device) const;
+  std::vector<std::uint64_t> held(std::uint64_t device, ConversationId conv) const;
+  void on_typing_sent();
+  void on_typing_received(bool misdirected);
+  void on_history_sent();
+  void on_history_page(std::uint64_t messages, std::uint64_t checked, std::uint64_t missing,
+                       std::uint64_t out_of_order);
+  void on_search_sent();
+  void on_search_result(std::uint64_t hits, std::uint64_t foreign, std::uint64_t unchecked);
+  void on_read_skipped();
+  void on_client_fault(bool slow, std::uint64_t devices);
   // Conversation → highest message id the device holds: the positions of a sync after reconnect.
   std::vector<std::pair<ConversationId, MessageId>> positions(std::uint64_t device, std::size_t max) const;
 
@@ -113,6 +154,7 @@ class Recorder {
   std::unordered_map<std::uint64_t, DeviceLedger> ledgers_;
   std::unordered_set<std::uint64_t> acked_;
   std::unordered_map<std::uint64_t, std::pair<std::int64_t, std::int64_t>> group_spread_;  // seq → first, last
+  void count_error();  // under mutex_
 };
 
 }  // namespace parley::load

@@ -43,6 +43,37 @@ std::string default_out_dir(const scenario::Scenario& s, workload::Shard shard) 
   return dir;
 }
 
+// The workload's typing, history and search traffic (docs/loadgen.md, Reads and typing).
+std::string reads_json(const Extras& e, const DriverOutcome& o) {
+  const std::pair<const char*, std::uint64_t> fields[] = {
+      {"typing_sent", e.typing_sent},
+      {"typing_received", e.typing_received},
+      {"typing_misdirected", e.typing_misdirected},
+      {"history_reads_planned", o.history_reads_planned},
+      {"history_reads", e.history_reads},
+      {"history_pages", e.history_pages},
+      {"history_messages", e.history_messages},
+      {"history_checked", e.history_checked},
+      {"history_missing", e.history_missing},
+      {"history_out_of_order", e.history_out_of_order},
+      {"searches_planned", o.searches_planned},
+      {"searches", e.searches},
+      {"search_results", e.search_results},
+      {"search_hits", e.search_hits},
+      {"search_hits_foreign", e.search_hits_foreign},
+      {"search_hits_unchecked", e.search_hits_unchecked},
+      {"reads_skipped", e.reads_skipped},
+      {"client_faults_executed", o.client_faults},
+      {"partitioned_devices", e.partitioned_devices},
+      {"slow_devices", e.slow_devices},
+      {"fault_closes", e.fault_closes}};
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    out += (out.empty() ? "\"" : ",\"") + std::string(name) + "\":" + std::to_string(value);
+  }
+  return out;
+}
+
 std::string extras_json(const Extras& e, const Verification& v, const DriverOutcome& o) {
   auto field = [](const std::string& name, std::uint64_t value) {
     return "\"" + name + "\":" + std::to_string(value);
@@ -55,6 +86,10 @@ std::string extras_json(const Extras& e, const Verification& v, const DriverOutc
     for (char ch : why) safe += (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) ? '_' : ch;
     reasons += (reasons.empty() ? "" : ",") + field(safe, n);
   }
+  std::string not_executable;  // fault kind → faults of the schedule parley-load cannot drive
+  for (const auto& [kind, n] : o.faults_not_executable) {
+    not_executable += (not_executable.empty() ? "" : ",") + field(kind, n);
+  }
   return "{" + field("expected_deliveries", v.expected) + "," + field("unacked_sends", v.unacked_sends) +
          "," + field("unverified_devices", v.unverified_devices) + "," + field("redelivered", e.redelivered) +
          "," + field("foreign_messages", e.foreign) + "," + field("connect_failures", e.connect_failures) +
@@ -65,7 +100,8 @@ std::string extras_json(const Extras& e, const Verification& v, const DriverOutc
          field("churn_reconnects_planned", o.churn_reconnects) + "," + field("deliberate_drops", e.deliberate_drops) +
          "," + field("reconnects", e.reconnects) + "," + field("syncs", e.syncs) + "," +
          field("replay_out_of_order", e.replay_out_of_order) + "," + field("resent", e.resent) + "," +
-         field("duplicate_acks", e.duplicate_acks) + ",\"error_codes\":{" + codes + "},\"close_reasons\":{" + reasons + "}}";
+         field("duplicate_acks", e.duplicate_acks) + "," + reads_json(e, o) + ",\"error_codes\":{" + codes +
+         "},\"close_reasons\":{" + reasons + "},\"faults_not_executable\":{" + not_executable + "}}";
 }
 
 metrics::Manifest make_manifest(const RunOptions& o, const scenario::Scenario& s,
@@ -114,7 +150,7 @@ int run_command(const std::vector<std::string>& args, const std::vector<std::str
   Recorder recorder;
   std::vector<metrics::TimeseriesRow> rows;
   DriverConfig config{s, o.shard, *o.target, o.token_secret, o.threads, o.source_addresses,
-                      o.source_first, o.grace_s, connections_max(), o.start_at_ms, {}};
+                      o.source_first, o.grace_s, connections_max(), o.start_at_ms, o.client_faults, {}};
   const bool quiet = o.quiet;
   config.on_second = [&rows, quiet](const metrics::TimeseriesRow& row, const Progress& p) {
     rows.push_back(row);

@@ -22,6 +22,8 @@ std::string run_usage() {
          "         [--out DIR] [--seed N] [--shard i/n | --processes N] [--threads N]\n"
          "         [--source-addrs N] [--source-first N]\n"
          "         [--grace-s S] [--start-at-ms UNIX_MS] [--token-secret S] [--quiet]\n"
+         "         [--client-partition AT_S:DURATION_S:FRACTION]...\n"
+         "         [--slow-consumers AT_S:DURATION_S:FRACTION:DELAY_MS]...\n"
          "  Drives a parley server open-loop with the scenario's planned sends and verifies every\n"
          "  delivery. Exit codes: 0 pass, 1 SLO failed, 2 usage or scenario error.\n"
          "  The token secret defaults to $PARLEY_TOKEN_SECRET (docs/loadgen.md).\n";
@@ -48,6 +50,31 @@ Result<Target> parse_target(const std::string& url) {
   if (rest.empty()) return usage_error("--target: no host in '" + url + "'");
   target.host = rest;
   return target;
+}
+
+Result<ClientFault> parse_client_fault(ClientFault::Kind kind, const std::string& text) {
+  const bool slow = kind == ClientFault::Kind::slow;
+  const std::string flag = slow ? "--slow-consumers" : "--client-partition";
+  const std::string form = slow ? "AT_S:DURATION_S:FRACTION:DELAY_MS" : "AT_S:DURATION_S:FRACTION";
+  std::vector<double> fields;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t colon = text.find(':', start);
+    const std::string cell = text.substr(start, colon == std::string::npos ? colon : colon - start);
+    char* end = nullptr;
+    const double value = std::strtod(cell.c_str(), &end);
+    if (cell.empty() || end != cell.c_str() + cell.size() || !(value >= 0 && value <= 86400)) {
+      return usage_error(flag + ": expected " + form + ", got '" + text + "'");
+    }
+    fields.push_back(value);
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (fields.size() != (slow ? 4u : 3u) || fields[1] <= 0 || fields[2] > 1 || (slow && fields[3] <= 0)) {
+    return usage_error(flag + ": expected " + form + " (duration > 0, fraction in [0, 1]" +
+                       (slow ? ", delay > 0" : "") + "), got '" + text + "'");
+  }
+  return ClientFault{kind, fields[0], fields[1], fields[2], slow ? fields[3] : 0};
 }
 
 Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {
@@ -102,6 +129,10 @@ Result<RunOptions> parse_run_options(const std::vector<std::string>& args) {
       std::int64_t at = 0;
       if (!parse_number(v, at) || at <= 0) return usage_error("--start-at-ms: expected Unix milliseconds, got '" + v + "'");
       o.start_at_ms = at;
+    } else if (a == "--client-partition" || a == "--slow-consumers") {
+      auto fault = parse_client_fault(a == "--slow-consumers" ? ClientFault::Kind::slow : ClientFault::Kind::partition, v);
+      if (!fault) return fault.error();
+      o.client_faults.push_back(fault.value());
     } else if (a == "--grace-s") {
       char* end = nullptr;
       o.grace_s = std::strtod(v.c_str(), &end);

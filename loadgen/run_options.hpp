@@ -18,6 +18,23 @@ struct Target {
   std::string path = "/";
 };
 
+// A client-side fault parley-load drives itself (the scenario format's fault kinds all act on the
+// server side): from at_s for duration_s, a seeded share `fraction` of this shard's devices stops
+// reading and writing (partition: half-open from the server's view) or reads one frame per
+// delay_ms (slow: a slow consumer). docs/loadgen.md, Client faults.
+struct ClientFault {
+  enum class Kind { partition, slow };
+  Kind kind = Kind::partition;
+  double at_s = 0;
+  double duration_s = 0;
+  double fraction = 0;
+  double delay_ms = 0;  // slow only
+  bool operator==(const ClientFault&) const = default;
+};
+
+// "AT_S:DURATION_S:FRACTION" (partition) or "AT_S:DURATION_S:FRACTION:DELAY_MS" (slow).
+Result<ClientFault> parse_client_fault(ClientFault::Kind kind, const std::string& text);
+
 struct RunOptions {
   std::string scenario_path;
   std::optional<Target> target;          // --target; default: the scenario's first topology target
@@ -33,6 +50,7 @@ struct RunOptions {
   std::uint32_t processes = 1;           // --processes: worker processes, one shard each
   double grace_s = 6;                    // --grace-s: wait for deliveries after the last send
   std::optional<std::int64_t> start_at_ms;  // --start-at-ms: common start of all shards (Unix ms)
+  std::vector<ClientFault> client_faults;   // --client-partition, --slow-consumers (repeatable)
 };
 
 inline constexpr std::uint32_t threads_max = 64;

@@ -1,19 +1,20 @@
 // See ws_connection.hpp. Callback style (no coroutines): every handler holds a shared_ptr to the
-// connection, so it lives until its last operation completes.
+// connection, so it lives until its last operation completes. No strand: each io_context runs on
+// exactly one thread (load_worker.hpp), so the plain executor is enough and costs nothing per
+// connection.
 #include "ws_connection.hpp"
 
 #include <netinet/in.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 
 namespace parley::load {
 
 Connection::Connection(asio::io_context& io, ConnectionSpec spec, ConnectionHandler& handler)
-    : spec_(std::move(spec)), handler_(handler), ws_(asio::make_strand(io)) {}
+    : spec_(std::move(spec)), handler_(handler), ws_(io.get_executor()) {}
 
 void Connection::start() {
   auto& socket = beast::get_lowest_layer(ws_).socket();
@@ -52,13 +53,18 @@ void Connection::on_handshake(beast::error_code ec) {
                                                  beast::websocket::stream_base::none(), false};
   ws_.set_option(timeout);
   ws_.text(true);
+  ws_.auto_fragment(false);  // one frame per message, however many chunks it is masked in
+  ws_.write_buffer_bytes(ws_write_buffer_bytes);
   open_ = true;
-  send(protocol::encode(protocol::ClientFrame{protocol::Auth{spec_.token}}));
+  send(protocol::encode(protocol::ClientFrame{protocol::Auth{std::move(spec_.token)}}));
+  spec_.token = std::string();  // the only copy the connection needed
   read();
 }
 
+// read_some with a small limit rather than read: while a connection waits for its next frame its
+// buffer holds read_chunk_bytes, not the 1.5 KB Beast prepares for a whole-message read.
 void Connection::read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  ws_.async_read_some(buffer_, read_chunk_bytes, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->on_read(ec, n);
   });
 }
@@ -69,8 +75,10 @@ void Connection::on_read(beast::error_code ec, std::size_t) {
     return fail("closed by server (" + std::to_string(reason.code) + " " + std::string(reason.reason.data(), reason.reason.size()) + ")");
   }
   if (ec) return fail("read: " + ec.message());
+  if (!ws_.is_message_done()) return read();  // the rest of a message larger than one chunk
   auto decoded = protocol::decode_server(beast::buffers_to_string(buffer_.data()));
   buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > read_buffer_keep_bytes) buffer_.shrink_to_fit();
   if (decoded) {
     if (!ready_ && std::holds_alternative<protocol::AuthOk>(decoded.value())) {
       ready_ = true;
@@ -82,28 +90,78 @@ void Connection::on_read(beast::error_code ec, std::size_t) {
     handler_.on_frame(*this, protocol::ErrorFrame{"", decoded.error().code,
                                                   "undecodable server frame: " + decoded.error().message});
   }
-  if (!closed_) read();
+  if (!closed_) next_read();
 }
 
-bool Connection::send(std::string frame) {
-  if (!open_ || closed_ || queue_.size() >= write_queue_max) return false;
-  queue_.push_back(std::move(frame));
+void Connection::next_read() {
+  if (paused_) {
+    read_parked_ = true;
+    return;
+  }
+  if (read_delay_.count() == 0) return read();
+  if (!read_timer_) read_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
+  read_timer_->expires_after(read_delay_);
+  read_timer_->async_wait([self = shared_from_this()](beast::error_code) {
+    if (!self->closed_) self->paused_ ? void(self->read_parked_ = true) : self->read();
+  });
+}
+
+void Connection::pause() { paused_ = true; }
+
+void Connection::resume() {
+  if (!paused_) return;
+  paused_ = false;
+  if (closed_) return;
+  if (read_parked_) {
+    read_parked_ = false;
+    read();
+  }
   if (!writing_) write_next();
+}
+
+void Connection::read_delay(std::chrono::microseconds delay) { read_delay_ = delay; }
+
+bool Connection::send(std::string frame) {
+  if (!open_ || closed_ || queue_.size() - queue_head_ >= write_queue_max) return false;
+  queue_.push_back(std::move(frame));
+  if (!writing_ && !paused_) write_next();
   return true;
 }
 
 void Connection::write_next() {
-  if (queue_.empty() || closed_) {
+  if (paused_ && !closed_) {  // frames wait in the queue until resume()
     writing_ = false;
     return;
   }
+  if (queue_head_ == queue_.size() || closed_) {
+    writing_ = false;
+    // Idle: keep nothing a burst left behind.
+    queue_.clear();
+    queue_head_ = 0;
+    if (queue_.capacity() > 16) queue_.shrink_to_fit();
+    std::string().swap(writing_frame_);
+    return;
+  }
   writing_ = true;
-  ws_.async_write(asio::buffer(queue_.front()),
+  // The frame being written leaves the queue: a push_back may reallocate the vector (and move a
+  // short string's bytes) while the write is in progress.
+  writing_frame_ = std::move(queue_[queue_head_]);
+  pop_front();
+  ws_.async_write(asio::buffer(writing_frame_),
                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
                     if (ec) return self->fail("write: " + ec.message());
-                    self->queue_.pop_front();
                     self->write_next();
                   });
+}
+
+// Under a steady stream of writes the queue may never drain: written frames are compacted away
+// once they are half of it, so it stays bounded by write_queue_max.
+void Connection::pop_front() {
+  ++queue_head_;  // its string was moved out
+  if (queue_head_ >= 64 && queue_head_ * 2 >= queue_.size()) {
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+    queue_head_ = 0;
+  }
 }
 
 void Connection::close() {

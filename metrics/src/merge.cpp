@@ -46,6 +46,9 @@ std::vector<TimeseriesRow> merge_timeseries(const std::vector<RunResults>& shard
       into.deliveries += row.deliveries;
       into.errors += row.errors;
       into.connections += row.connections;
+      into.typing += row.typing;
+      into.history_reads += row.history_reads;
+      into.searches += row.searches;
       into.ack_p50_us = std::max(into.ack_p50_us, row.ack_p50_us);
       into.ack_p99_us = std::max(into.ack_p99_us, row.ack_p99_us);
       into.delivery_p50_us = std::max(into.delivery_p50_us, row.delivery_p50_us);

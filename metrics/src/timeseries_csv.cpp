@@ -38,7 +38,8 @@ bool parse_cell(std::string_view cell, T& out) {
 std::string to_csv_line(const TimeseriesRow& r) {
   std::string line = number(r.t_s);
   for (std::uint64_t v : {r.sends, r.acks, r.deliveries, r.errors, r.connections, r.ack_p50_us,
-                          r.ack_p99_us, r.delivery_p50_us, r.delivery_p99_us}) {
+                          r.ack_p99_us, r.delivery_p50_us, r.delivery_p99_us, r.typing,
+                          r.history_reads, r.searches}) {
     line += ',' + std::to_string(v);
   }
   return line;
@@ -53,6 +54,8 @@ Result<TimeseriesRow> row_from_csv_line(std::string_view line) {
                              &r.ack_p99_us, &r.delivery_p50_us, &r.delivery_p99_us};
   bool ok = parse_cell(cells[0], r.t_s);
   for (std::size_t i = 0; i < 9; ++i) ok = ok && parse_cell(cells[i + 1], *fields[i]);
+  std::uint64_t* optional[] = {&r.typing, &r.history_reads, &r.searches};
+  for (std::size_t i = 0; i < 3 && i + 10 < cells.size(); ++i) ok = ok && parse_cell(cells[i + 10], *optional[i]);
   if (!ok) return bad("bad number in row '" + std::string(line) + "'");
   return r;
 }
@@ -69,7 +72,7 @@ Result<std::vector<TimeseriesRow>> timeseries_from_csv(std::string_view text) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     if (header) {
-      if (line.substr(0, timeseries_header.size()) != timeseries_header) {
+      if (line.substr(0, timeseries_required_header.size()) != timeseries_required_header) {
         return bad("unexpected header '" + std::string(line) + "'");
       }
       header = false;

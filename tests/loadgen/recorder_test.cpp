@@ -54,6 +54,21 @@ TEST(LoadRecorder, LatencyCountsFromTheIntendedTime) {
   EXPECT_EQ(h.at("fanout_skew").max(), 300u);  // first to last device of the group message
 }
 
+TEST(LoadRecorder, ACloseDuringAClientFaultIsNotAnErrorAndOpensTheGapAtTheFaultStart) {
+  Recorder r;
+  r.on_device_up(1, 0);
+  r.on_client_fault(false, 1);
+  r.on_device_down(1, Recorder::Down::fault, true, "closed by server (1013 slow_consumer)", 2'000'000);
+  r.on_device_up(1, 9'500'000);
+  EXPECT_EQ(r.counts().errors, 0u);
+  EXPECT_EQ(r.extras().fault_closes, 1u);
+  EXPECT_EQ(r.extras().partitioned_devices, 1u);
+  EXPECT_EQ(r.extras().reconnects, 1u);
+  const auto& gaps = r.ledgers().at(1).gaps;
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0], (std::pair<std::int64_t, std::int64_t>{2'000'000, 9'500'000}));
+}
+
 TEST(LoadRecorder, SecondsRollOverAndUnexpectedClosesAreErrors) {
   Recorder r;
   r.on_device_up(1, 0);

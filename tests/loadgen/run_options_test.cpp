@@ -50,5 +50,23 @@ TEST(LoadRunOptions, ErrorsNameTheFlag) {
   }
 }
 
+TEST(RunOptions, ClientFaultsParseInOrderAndRefuseBadSpecs) {
+  auto o = parse_run_options({"s.yaml", "--client-partition", "2:7:0.3", "--slow-consumers", "1.5:4:1:250",
+                              "--client-partition", "9:1:0"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  using Kind = ClientFault::Kind;
+  EXPECT_EQ(o.value().client_faults,
+            (std::vector<ClientFault>{{Kind::partition, 2, 7, 0.3, 0}, {Kind::slow, 1.5, 4, 1, 250},
+                                      {Kind::partition, 9, 1, 0, 0}}));
+  for (const std::string bad : {"2:7", "2:0:0.5", "2:7:1.5", "x:7:0.5", "2:7:0.5:100", "-1:7:0.5", "2::0.5"}) {
+    auto r = parse_run_options({"s.yaml", "--client-partition", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--client-partition"), std::string::npos) << r.error().message;
+  }
+  for (const std::string bad : {"2:7:0.5", "2:7:0.5:0", "2:7:0.5:1:2"}) {
+    EXPECT_FALSE(parse_run_options({"s.yaml", "--slow-consumers", bad}).ok()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace parley::load

@@ -97,6 +97,74 @@ def test_smoke_runs_with_zero_loss(server, tmp_path):
     assert rows[0].startswith("t_s,sends,acks") and len(rows) >= 6
 
 
+def test_reads_and_typing_are_verified(server, tmp_path):
+    """Typing before sends, history reads and searches at raised rates: every history page holds
+    what the device held, every search hit and typing update is in the user's conversations, and
+    the counts agree with the time series. A server-side fault is recorded as not executable."""
+    scenario = tmp_path / "reads.yaml"
+    scenario.write_text(SMOKE.read_text() + "faults:\n  schedule:\n"
+                        "    - {at_s: 2, kind: gateway_crash, duration_s: 1}\n")
+    out = tmp_path / "reads"
+    r = load("run", str(scenario), "--target", server, "--out", str(out), *SHORT,
+             "--set", "workload.typing_per_message=1.5",
+             "--set", "workload.history_reads_per_user_per_hour=900",
+             "--set", "workload.searches_per_user_per_hour=300")
+    assert r.returncode == 0, r.stderr
+    s = summary(out)
+    assert_verified(s)
+    e = s["extra"]
+    assert e["typing_sent"] > 0 and e["typing_received"] > 0 and e["typing_misdirected"] == 0, e
+    assert e["history_reads"] > 50 and e["history_pages"] == e["history_reads"], e
+    assert e["history_checked"] > 0 and e["history_messages"] >= e["history_checked"], e
+    assert (e["history_missing"], e["history_out_of_order"]) == (0, 0), e
+    assert e["searches"] > 10 and e["search_results"] == e["searches"], e
+    assert e["search_hits"] > 0 and e["search_hits_foreign"] == 0, e
+    planned = e["history_reads_planned"] + e["searches_planned"]
+    assert e["history_reads"] + e["searches"] + e["reads_skipped"] == planned, e
+    assert e["faults_not_executed"] == 1 and e["faults_not_executable"] == {"gateway_crash": 1}, e
+    header, *rows = (out / "timeseries.csv").read_text().splitlines()
+    columns = header.split(",")
+    totals = {name: sum(int(row.split(",")[columns.index(name)]) for row in rows)
+              for name in ("typing", "history_reads", "searches")}
+    assert totals == {"typing": e["typing_sent"], "history_reads": e["history_reads"],
+                      "searches": e["searches"]}, totals
+
+
+FAULT_RUN = [*SHORT, "--set", "slos.p99_delivery_ms=60000", "--set", "slos.p99_ack_ms=60000"]
+
+
+def test_client_partition_redelivers_and_loses_nothing(server, tmp_path):
+    """30 % of the devices stop reading and writing from 2 s to 9 s (half-open from the server's
+    view): their sends wait, the server redelivers what they did not acknowledge after 5 s, and
+    once they resume everything arrives, late but complete."""
+    out = tmp_path / "partition"
+    r = load("run", str(SMOKE), "--target", server, "--out", str(out), *FAULT_RUN,
+             "--set", "duration_s=12", "--client-partition", "2:7:0.3")
+    assert r.returncode == 0, r.stderr
+    s = summary(out)
+    assert_verified(s)
+    e = s["extra"]
+    assert e["client_faults_executed"] == 1 and e["partitioned_devices"] > 0, e
+    assert e["redelivered"] > 0 and e["unverified_devices"] == 0, e
+    # Sends of paused devices left when they resumed; deliveries to them waited as long.
+    assert s["latency_us"]["ack"]["max"] >= 5_000_000, s["latency_us"]["ack"]
+    assert s["latency_us"]["delivery"]["max"] >= 5_000_000, s["latency_us"]["delivery"]
+
+
+def test_slow_consumers_lose_nothing(server, tmp_path):
+    """Half of the devices read one frame per 300 ms from 2 s to 7 s: their backlog is delivered
+    late, nothing is lost or duplicated."""
+    out = tmp_path / "slow"
+    r = load("run", str(SMOKE), "--target", server, "--out", str(out), *FAULT_RUN,
+             "--set", "duration_s=10", "--slow-consumers", "2:5:0.5:300")
+    assert r.returncode == 0, r.stderr
+    s = summary(out)
+    assert_verified(s)
+    e = s["extra"]
+    assert e["client_faults_executed"] == 1 and e["slow_devices"] > 0 and e["partitioned_devices"] == 0, e
+    assert s["latency_us"]["delivery"]["max"] >= 1_000_000, s["latency_us"]["delivery"]
+
+
 def test_reconnect_storm_loses_nothing(server, tmp_path):
     """Every device drops at 4 s (back within 2 s), half of them again at 9 s: reconnects sync, and
     unacked sends are written again (the server's dedup answers them)."""
@@ -141,6 +209,8 @@ def test_server_killed_and_restarted_loses_nothing_acknowledged(tmp_path):
     assert c["acked"] == c["sent"] > 0, c  # unacked sends were written again after the restart
     assert (c["missing"], c["duplicated"], c["reordered"]) == (0, 0, 0), c
     assert e["disconnects"] > 0 and e["reconnects"] > 0 and e["unverified_devices"] == 0, e
+    # History read after the restart still holds every message acknowledged or delivered before it.
+    assert e["history_pages"] > 0 and (e["history_missing"], e["history_out_of_order"]) == (0, 0), e
 
 
 def test_two_shards_merge_to_their_sum(server, tmp_path):
@@ -191,6 +261,8 @@ def test_usage_and_scenario_errors_exit_2(tmp_path):
         (["merge", "--out", str(tmp_path / "m")], "usage: parley-load merge"),
         (["merge", str(tmp_path / "nothing"), "--out", str(tmp_path / "m")], "merge"),
         (["frobnicate"], "usage"),
+        (["run", str(SMOKE), "--client-partition", "2:0:0.5", "--token-secret", SECRET], "--client-partition"),
+        (["run", str(SMOKE), "--slow-consumers", "2:3:1.5:100", "--token-secret", SECRET], "--slow-consumers"),
     ]
     for args, needle in cases:
         r = load(*args, timeout=20)

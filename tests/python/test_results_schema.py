@@ -13,7 +13,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "results" / "schema"
 EXAMPLE = ROOT / "results" / "example-run"
 TIMESERIES_HEADER = ["t_s", "sends", "acks", "deliveries", "errors", "connections",
-                     "ack_p50_us", "ack_p99_us", "delivery_p50_us", "delivery_p99_us"]
+                     "ack_p50_us", "ack_p99_us", "delivery_p50_us", "delivery_p99_us",
+                     "typing", "history_reads", "searches"]
 
 
 def load(path):

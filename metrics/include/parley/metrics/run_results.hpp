@@ -88,6 +88,11 @@ struct TimeseriesRow {
   std::uint64_t ack_p99_us = 0;
   std::uint64_t delivery_p50_us = 0;
   std::uint64_t delivery_p99_us = 0;
+  // Non-message traffic of the workload (typing indicators sent, history reads, searches); optional
+  // trailing columns: files written before they existed read as 0.
+  std::uint64_t typing = 0;
+  std::uint64_t history_reads = 0;
+  std::uint64_t searches = 0;
   bool operator==(const TimeseriesRow&) const = default;
 };
 

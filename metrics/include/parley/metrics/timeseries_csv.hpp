@@ -13,9 +13,14 @@
 
 namespace parley::metrics {
 
-inline constexpr std::string_view timeseries_header =
+// The ten columns every reader requires; the trailing ones (typing, history_reads, searches) are
+// optional on read so that older files stay readable.
+inline constexpr std::string_view timeseries_required_header =
     "t_s,sends,acks,deliveries,errors,connections,ack_p50_us,ack_p99_us,delivery_p50_us,"
     "delivery_p99_us";
+inline constexpr std::string_view timeseries_header =
+    "t_s,sends,acks,deliveries,errors,connections,ack_p50_us,ack_p99_us,delivery_p50_us,"
+    "delivery_p99_us,typing,history_reads,searches";
 
 std::string to_csv_line(const TimeseriesRow& row);  // without the newline
 Result<TimeseriesRow> row_from_csv_line(std::string_view line);
