@@ -10,7 +10,7 @@ packages=(
   libsimgrid-dev librocksdb-dev libhiredis-dev
   pybind11-dev python3-dev python3-numpy python3-pandas python3-matplotlib python3-munkres
   python3-ipykernel python3-nbclient python3-nbconvert python3-pytest python3-websockets
-  python3-jsonschema
+  python3-jsonschema python3-tqdm
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )

@@ -1,15 +1,24 @@
 """parley: drive the chat core and its simulator from Python.
 
     import parley
-    summary = parley.run_local(users=100, duration_s=5, seed=7)
-    assert summary["passed"]
+    result = parley.run("sim-smoke", duration_s=10, seed=7)
+    print(result.summary["counts"], result.histograms["delivery"].percentile(99))
+    result.timeseries.plot(x="t_s", y="delivery_p99_us")
+
+run() simulates a scenario (in a forked child; see docs/python.md), load_results() reads any run
+directory (simulated or measured by parley-load), compare() lines two up, sweep() runs a grid.
 """
 from . import _parley
 from ._parley import (SNOWFLAKE_EPOCH_MS, direct_conversation, group_conversation,
                       snowflake_compose, snowflake_decode, validate_frame)
+from .results import Histogram, Result, compare, load_results
+from .scenarios import ScenarioError, shipped, validate
+from .simulate import SimulationError, run
+from .sweep import sweep
 
-__all__ = ["run_local", "snowflake_decode", "snowflake_compose", "direct_conversation",
-           "group_conversation", "validate_frame", "SNOWFLAKE_EPOCH_MS"]
+__all__ = ["run", "load_results", "compare", "sweep", "validate", "shipped", "Result", "Histogram",
+           "ScenarioError", "SimulationError", "run_local", "snowflake_decode", "snowflake_compose",
+           "direct_conversation", "group_conversation", "validate_frame", "SNOWFLAKE_EPOCH_MS"]
 
 _FIELDS = {"seed", "users", "devices_per_user", "groups", "group_size",
            "messages_per_user_per_s", "group_share"}

@@ -1,11 +1,15 @@
 // _parley: the native half of `import parley`. It exposes the core's id helpers, the protocol
-// validator and the simulator's local engine; the pure-Python package builds on it.
+// validator, the scenario validator, the simulator (one forked child per run) and the local engine;
+// the pure-Python package builds on it.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "forked_run.hpp"
 #include "local_run.hpp"
 #include "parley/conversation.hpp"
 #include "parley/protocol.hpp"
+#include "parley/scenario/emit.hpp"
+#include "parley/scenario/parse.hpp"
 #include "parley/snowflake.hpp"
 
 namespace py = pybind11;
@@ -65,6 +69,46 @@ py::dict run_local(const parley::sim::LocalRunConfig& config) {
   return d;
 }
 
+// (true, canonical YAML) or (false, the parser's diagnostics, one `where: field: what` a line).
+py::tuple check_scenario(const std::string& yaml, const std::string& source,
+                         const std::vector<std::string>& overrides) {
+  auto parsed = parley::scenario::parse_string(yaml, source, overrides);
+  if (!parsed.ok()) return py::make_tuple(false, parsed.error().message);
+  return py::make_tuple(true, parley::scenario::to_yaml(parsed.value()));
+}
+
+py::dict simulate(const parley::sim::SimRunOptions& options, const py::object& progress) {
+  const auto outcome = parley::python::run_forked(options, progress);
+  py::dict d;
+  d["exit_code"] = outcome.exit_code;
+  d["signal"] = outcome.signal;
+  d["log"] = outcome.log;
+  return d;
+}
+
+void bind_simulator(py::module_& m) {
+  using parley::sim::SimRunOptions;
+  py::class_<SimRunOptions>(m, "SimRunOptions")
+      .def(py::init<>())
+      .def_readwrite("scenario_path", &SimRunOptions::scenario_path)
+      .def_readwrite("overrides", &SimRunOptions::overrides)
+      .def_readwrite("seed", &SimRunOptions::seed)
+      .def_readwrite("out_dir", &SimRunOptions::out_dir)
+      .def_readwrite("sample_users", &SimRunOptions::sample_users)
+      .def_readwrite("traced_per_s", &SimRunOptions::traced_per_s)
+      .def_readwrite("sample_gateways", &SimRunOptions::sample_gateways)
+      .def_readwrite("calibration_path", &SimRunOptions::calibration_path)
+      .def_readwrite("cost_overrides", &SimRunOptions::cost_overrides)
+      .def_readwrite("checker", &SimRunOptions::checker)
+      .def_readwrite("grace_s", &SimRunOptions::grace_s)
+      .def_readwrite("command_line", &SimRunOptions::command_line);
+  m.def("check_scenario", &check_scenario, py::arg("yaml"), py::arg("source"), py::arg("overrides"),
+        "Parse and validate a scenario: (True, canonical YAML) or (False, diagnostics).");
+  m.def("simulate", &simulate, py::arg("options"), py::arg("progress") = py::none(),
+        "Run `parley-sim run` in a forked child (GIL released while waiting); returns "
+        "{exit_code, signal, log}. progress(simulated_s, total_s) is called as the run advances.");
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_parley, m) {
@@ -93,4 +137,5 @@ PYBIND11_MODULE(_parley, m) {
       .def_readwrite("duration_ms", &parley::sim::LocalRunConfig::duration_ms);
   m.def("run_local", &run_local, py::arg("config"),
         "Run the local engine (GIL released) and return its summary as a dict.");
+  bind_simulator(m);
 }
