@@ -58,8 +58,11 @@ std::int64_t Checker::delivered(std::uint32_t index, MessageId id, std::uint32_t
   return latency;
 }
 
-void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId)>& newest) {
+void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId)>& newest,
+                     const std::function<std::optional<std::size_t>(TimeUs, std::uint32_t)>& blame) {
   counts_.expected = counts_.missing = counts_.unacked = counts_.missing_behind_newer = 0;
+  counts_.missing_blamed = 0;
+  missing_by_fault_.clear();
   for (const auto& t : messages_) {
     if (!t.acked) {
       ++counts_.unacked;
@@ -70,12 +73,16 @@ void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId
       if (t.got[i]) continue;
       ++counts_.missing;
       if (newest(t.recipients[i], t.conv) > t.id) ++counts_.missing_behind_newer;
+      if (const auto fault = blame(t.intended_us, t.recipients[i])) {
+        ++counts_.missing_blamed;
+        ++missing_by_fault_[*fault];
+      }
     }
   }
 }
 
 bool Checker::passed(bool loss_allowed) const {
-  return (loss_allowed || counts_.missing == 0) && counts_.duplicated == 0 &&
+  return (loss_allowed || counts_.missing == counts_.missing_blamed) && counts_.duplicated == 0 &&
          counts_.reordered == 0 && counts_.unexpected == 0;
 }
 

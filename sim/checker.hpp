@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "event_calendar.hpp"
@@ -29,6 +31,8 @@ struct CheckerCounts {
   std::uint64_t missing = 0;       // acked, after the grace period, never delivered (loss)
   std::uint64_t missing_behind_newer = 0;  // of which the device holds a newer id of that conv: its
                                            // cumulative delivery ack covered the gap (a core issue)
+  std::uint64_t missing_blamed = 0;  // of which sent while a fault that loses live deliveries
+                                    // was on (a failed registry lookup skips the fan-out)
   std::uint64_t unacked = 0;       // never acknowledged (the client still holds it to resend)
   std::uint64_t delivered_late = 0;  // after the delivery SLO
 };
@@ -46,10 +50,20 @@ class Checker {
   std::int64_t delivered(std::uint32_t index, MessageId id, std::uint32_t device, TimeUs now_us);
   // A first delivery older than the device's newest in its conversation; while the device
   // recovers from a reconnect (sync replay, redeliveries) that is the replay catching up.
-  void reordered(bool recovering) { ++(recovering ? counts_.reordered_recovering : counts_.reordered); }
+  // Also excused: a message sent while a fault delayed some deliveries of its conversation (a
+  // partition, a chat crash): the redelivery arrives after newer messages, the client orders by id.
+  void reordered(std::uint32_t index, bool recovering) {
+    const bool excused = recovering || (excuse_ && excuse_(messages_[index].intended_us));
+    ++(excused ? counts_.reordered_recovering : counts_.reordered);
+  }
+  void set_reorder_excuse(std::function<bool(TimeUs)> excuse) { excuse_ = std::move(excuse); }
   // Called once at the end: fills missing and unacked; `newest` says the newest id a device holds
   // in a conversation, to tell the reason of a loss.
-  void finish(const std::function<MessageId(std::uint32_t device, ConversationId conv)>& newest);
+  // `blame` names the fault that explains a loss of a message sent at that time, if any: such
+  // losses are counted (per fault) and do not fail the checker; every other loss does.
+  void finish(const std::function<MessageId(std::uint32_t device, ConversationId conv)>& newest,
+              const std::function<std::optional<std::size_t>(TimeUs intended, std::uint32_t device)>& blame);
+  const std::map<std::size_t, std::uint64_t>& missing_by_fault() const { return missing_by_fault_; }
 
   const CheckerCounts& counts() const { return counts_; }
   ConversationId conversation(std::uint32_t index) const { return messages_[index].conv; }
@@ -71,6 +85,8 @@ class Checker {
   std::int64_t late_after_us_;
   std::vector<Traced> messages_;
   CheckerCounts counts_;
+  std::map<std::size_t, std::uint64_t> missing_by_fault_;
+  std::function<bool(TimeUs)> excuse_;
 };
 
 }  // namespace parley::sim

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "parley/assert.hpp"
@@ -25,7 +27,8 @@ bool is_registry(const store::Op& op) {
 
 bool is_write(const store::Op& op) {
   return std::holds_alternative<store::AppendMessage>(op) ||
-         std::holds_alternative<store::PutReceipt>(op) || std::holds_alternative<store::PutGroup>(op);
+         std::holds_alternative<store::PutReceipt>(op) || std::holds_alternative<store::PutGroup>(op) ||
+         std::holds_alternative<store::MarkFannedOut>(op);
 }
 
 }  // namespace
@@ -40,7 +43,14 @@ Deployment::Deployment(const scenario::Scenario& scenario, const Calibration& ca
       load_(&load),
       rng_(seed ^ 0xde9105ULL),
       write_latency_(scenario.topology.store.write_latency_ms),
-      read_latency_(scenario.topology.store.read_latency_ms) {}
+      read_latency_(scenario.topology.store.read_latency_ms),
+      network_(scenario.topology.network.zones) {}
+
+HostClock& Deployment::clock_of(HostRef host) {
+  auto& clock = clocks_[host];
+  if (!clock) clock = std::make_unique<HostClock>(*calendar_);
+  return *clock;
+}
 
 void Deployment::set_client_sinks(FrameSink on_frame, CloseSink on_close) {
   on_frame_ = std::move(on_frame);
@@ -56,23 +66,25 @@ Deployment::Instance& Deployment::instance(HostRef host) {
     case Component::gateway: {
       GatewayConfig config;
       config.node = NodeId{host.index + 1ULL};
-      it->second.role = std::make_unique<AnyRole>(Gateway(config, *calendar_));
+      it->second.role = std::make_unique<AnyRole>(Gateway(config, clock_of(host)));
       break;
     }
     case Component::chat: {
       ChatConfig config;
       config.node = NodeId{host.index % snowflake::node_max + 1ULL};
-      auto chat = ChatService::make(config, *calendar_);
+      // Only the owner re-fans out a conversation's backlog after a restart (chat_recovery.cpp).
+      config.owns = [this, host](ConversationId conv) { return host_of({Role::chat, conv.value}) == host; };
+      auto chat = ChatService::make(config, clock_of(host));
       PARLEY_ASSERT(chat.ok());
       it->second.role = std::make_unique<AnyRole>(std::move(chat.value()));
       break;
     }
     case Component::presence:
-      it->second.role = std::make_unique<AnyRole>(Presence(PresenceConfig{}, *calendar_));
+      it->second.role = std::make_unique<AnyRole>(Presence(PresenceConfig{}, clock_of(host)));
       break;
     case Component::push:
     case Component::store:
-      it->second.role = std::make_unique<AnyRole>(PushPolicy(PushConfig{}, *calendar_));
+      it->second.role = std::make_unique<AnyRole>(PushPolicy(PushConfig{}, clock_of(host)));
       break;
   }
   return it->second;
@@ -135,10 +147,20 @@ void Deployment::dispatch(HostRef from, std::vector<Effect> effects) {
             [&](Route& r) {
               ++stats_.envelopes;
               const HostRef to = host_of(destination_of(r.envelope));
-              const auto delay = platform_->latency_us(from, to) + load_->sample_wait_us(to.kind, rng_);
-              calendar_->after(delay, [this, to, envelope = std::move(r.envelope)]() mutable {
+              if (const auto cut = network_.cut_between(from, to)) {  // the packets go nowhere
+                ++stats_.envelopes_lost_partition;
+                ++counters_.at(*cut).envelopes_lost;
+                return;
+              }
+              // One TCP connection per host pair: envelopes between two hosts arrive in the order
+              // they were sent (a retransmission or a long wait holds back those behind it).
+              auto& fifo = fifo_[{from, to}];
+              fifo = std::max(fifo, calendar_->now_us() + crossing_us(from, to) +
+                                        load_->sample_wait_us(to.kind, rng_, to.index));
+              calendar_->at(fifo, [this, to, envelope = std::move(r.envelope)]() mutable {
                 if (!platform_->is_on(to)) {
                   ++stats_.envelopes_lost_host_down;
+                  if (auto it = down_by_.find(to); it != down_by_.end()) ++counters_.at(it->second).envelopes_lost;
                   return;
                 }
                 if (to.kind == Component::gateway) {
@@ -171,13 +193,7 @@ void Deployment::dispatch(HostRef from, std::vector<Effect> effects) {
 // is durable at a majority of them, a read needs one. With too few live replicas the request fails
 // after the store driver's timeout, as Cassandra's would.
 Deployment::StorePlan Deployment::plan_store(const StoreRequest& request, HostRef from) {
-  if (is_registry(request.op)) {
-    const HostRef shard{Component::presence, 0};
-    return {2 * platform_->latency_us(from, shard) +
-                static_cast<std::int64_t>(cost_.registry_latency_ms * 1000) +
-                load_->sample_wait_us(Component::presence, rng_),
-            true};
-  }
+  if (is_registry(request.op)) return plan_registry(request, from);
   const auto& store = scenario_.topology.store;
   const auto nodes = platform_->count(Component::store);
   const std::uint32_t rf = std::clamp<std::uint32_t>(store.replication_factor, 1, static_cast<std::uint32_t>(nodes));
@@ -185,37 +201,125 @@ Deployment::StorePlan Deployment::plan_store(const StoreRequest& request, HostRe
   const std::uint32_t needed = write ? rf / 2 + 1 : 1;
   const auto first = spread(request.req.value) % nodes;
   std::vector<double> replicas;
+  std::optional<std::size_t> blame;  // the fault that took a replica away
   HostRef node{Component::store, static_cast<std::uint32_t>(first)};
   for (std::uint32_t r = 0; r < rf; ++r) {
     const HostRef replica{Component::store, static_cast<std::uint32_t>((first + r) % nodes)};
     const double ms = (write ? write_latency_ : read_latency_).sample(rng_);  // drawn for every replica
-    if (!platform_->is_on(replica)) continue;
+    const auto cut = network_.cut_between(from, replica);
+    if (!platform_->is_on(replica) || cut) {
+      if (cut) blame = *cut;
+      else if (auto it = down_by_.find(replica); it != down_by_.end()) blame = it->second;
+      continue;
+    }
     if (replicas.empty()) node = replica;
     replicas.push_back(ms);
   }
   if (replicas.size() < needed) {
     ++stats_.store_ops_unavailable;
+    if (blame) ++counters_.at(*blame).store_ops_unavailable;
     return {static_cast<std::int64_t>(store_timeout_ms) * 1000, false};
   }
   if (replicas.size() < rf) ++stats_.store_ops_degraded;
   std::sort(replicas.begin(), replicas.end());
   const double service_ms = replicas[needed - 1];
-  return {2 * platform_->latency_us(from, node) + static_cast<std::int64_t>(service_ms * 1000) +
-              load_->sample_wait_us(Component::store, rng_),
+  return {2 * crossing_us(from, node) + static_cast<std::int64_t>(service_ms * 1000) +
+              load_->sample_wait_us(Component::store, rng_, node.index),
           true};
+}
+
+// The registry is sharded by user over the Redis shards; a shard that is failing over (off) or
+// across a cut fails the operation after the driver's timeout.
+Deployment::StorePlan Deployment::plan_registry(const StoreRequest& request, HostRef from) {
+  const std::uint64_t user = std::visit(
+      Overloaded{[](const store::RegistryConnect& r) { return r.device.user.value; },
+                 [](const store::RegistryDisconnect& r) { return r.device.user.value; },
+                 [](const store::RegistryLookup& r) { return r.users.empty() ? 0 : r.users.front().value; },
+                 [](const auto&) { return std::uint64_t{0}; }},
+      request.op);
+  const HostRef shard = host_of(Destination{Role::presence, user});
+  const auto cut = network_.cut_between(from, shard);
+  if (!platform_->is_on(shard) || cut) {
+    ++stats_.registry_ops_unavailable;
+    std::optional<std::size_t> blame = cut;
+    if (!blame) {
+      if (auto it = down_by_.find(shard); it != down_by_.end()) blame = it->second;
+    }
+    if (blame) ++counters_.at(*blame).registry_ops_unavailable;
+    note_registry(request, blame);
+    return {static_cast<std::int64_t>(store_timeout_ms) * 1000, false};
+  }
+  note_registry(request, std::nullopt);
+  return {2 * crossing_us(from, shard) + static_cast<std::int64_t>(cost_.registry_latency_ms * 1000) +
+              load_->sample_wait_us(Component::presence, rng_, shard.index),
+          true};
+}
+
+void Deployment::note_registry(const StoreRequest& request, std::optional<std::size_t> failed_by) {
+  const auto* connect = std::get_if<store::RegistryConnect>(&request.op);
+  if (connect == nullptr) return;
+  auto& spans = unregistered_[connect->device];
+  const bool open = !spans.empty() && spans.back().to == std::numeric_limits<TimeUs>::max();
+  if (failed_by && !open) spans.push_back({calendar_->now_us(), std::numeric_limits<TimeUs>::max(), *failed_by});
+  if (!failed_by && open) spans.back().to = calendar_->now_us();
+}
+
+std::optional<std::size_t> Deployment::unregistered_by(DeviceRef device, TimeUs at) const {
+  auto it = unregistered_.find(device);
+  if (it == unregistered_.end()) return std::nullopt;
+  for (const auto& span : it->second) {
+    if (at >= span.from && at <= span.to) return span.fault;
+  }
+  return std::nullopt;
+}
+
+std::int64_t Deployment::crossing_us(HostRef from, HostRef to) {
+  const auto extra = network_.extra(from, to, rng_);
+  if (extra.fault) {
+    auto& c = counters_.at(*extra.fault);
+    ++c.envelopes_delayed;
+    c.retransmits += extra.retransmits;
+  }
+  return platform_->latency_us(from, to) + extra.delay_us;
+}
+
+// Snowflake ids of one conversation come from its one chat node and must keep rising, whatever
+// that node's clock does (clock_step).
+void Deployment::note_append(HostRef from, const store::Op& op) {
+  const auto* append = std::get_if<store::AppendMessage>(&op);
+  if (append == nullptr || from.kind != Component::chat) return;
+  const auto stepped = stepped_.find(from);
+  if (stepped != stepped_.end()) ++counters_.at(stepped->second).ids_after_step;
+  auto& last = last_append_[append->message.conv];
+  if (append->message.id <= last) {
+    ++stats_.ids_not_monotonic;
+    if (stepped != stepped_.end()) ++counters_.at(stepped->second).ids_not_monotonic;
+  }
+  last = std::max(last, append->message.id);
 }
 
 void Deployment::run_store(HostRef from, StoreRequest request) {
   ++stats_.store_ops;
   const auto epoch = instance(from).epoch;
   const auto plan = plan_store(request, from);
+  if (plan.available) note_append(from, request.op);  // in the order the node issued its ids
   calendar_->after(plan.latency_us, [this, from, epoch, available = plan.available,
                                      request = std::move(request)] {
-    // The store did the work whatever happened to the caller: a crash loses the answer, not the write.
+    // A write in flight when its chat node died with lose_unsynced_writes never became durable:
+    // never acknowledged either, so no client was told it was stored.
+    if (auto lost = unsynced_lost_.find({from, epoch}); lost != unsynced_lost_.end() && is_write(request.op)) {
+      ++stats_.writes_lost_unsynced;
+      ++counters_.at(lost->second).writes_lost_unsynced;
+      if (std::holds_alternative<store::AppendMessage>(request.op)) ++counters_.at(lost->second).messages_lost_unacked;
+      return;
+    }
+    // Otherwise the store did the work whatever happened to the caller: a crash loses the answer,
+    // not the write.
     StoreDone done{request.req, available ? store_.execute(request.op)
                                           : store::Outcome{Error{ErrorCode::internal, "store quorum unavailable"}}};
     if (!platform_->is_on(from) || instance(from).epoch != epoch) {
       ++stats_.store_completions_lost;
+      if (auto it = down_by_.find(from); it != down_by_.end()) ++counters_.at(it->second).store_completions_lost;
       return;
     }
     if (from.kind == Component::gateway) {
@@ -226,10 +330,32 @@ void Deployment::run_store(HostRef from, StoreRequest request) {
   });
 }
 
-void Deployment::crash(HostRef host) {
+void Deployment::crash(HostRef host, std::size_t fault, bool lose_unsynced_writes) {
+  if (host.kind == Component::presence) {  // a failover: the shard's presence entries are gone
+    if (auto it = instances_.find(host); it != instances_.end()) {
+      counters_.at(fault).presence_entries_lost += std::get<Presence>(*it->second.role).stats().online_users;
+    }
+  }
   platform_->turn_off(host);
   instances_.erase(host);
+  down_by_[host] = fault;
+  if (lose_unsynced_writes) unsynced_lost_[{host, epochs_[host]}] = fault;
   ++epochs_[host];
+}
+
+void Deployment::step_clock(HostRef host, std::int64_t ms, std::size_t fault) {
+  clock_of(host).step(ms);
+  stepped_[host] = fault;
+}
+
+bool Deployment::presence_online(UserId user) {
+  const HostRef shard = host_of(Destination{Role::presence, user.value});
+  if (!platform_->is_on(shard)) return false;
+  return std::get<Presence>(*instance(shard).role).status(user).online;
+}
+
+std::uint32_t Deployment::chat_host_of(ConversationId conv) const {
+  return host_of(Destination{Role::chat, conv.value}).index;
 }
 
 void Deployment::restart(HostRef host) { platform_->turn_on(host); }

@@ -13,6 +13,7 @@
 
 #include "event_calendar.hpp"
 #include "load_model.hpp"
+#include "network_faults.hpp"
 #include "parley/chat_service.hpp"
 #include "parley/gateway.hpp"
 #include "parley/memory_store.hpp"
@@ -34,6 +35,41 @@ struct DeploymentStats {
   std::uint64_t store_ops_degraded = 0;        // served with a replica down (slower quorum)
   std::uint64_t pushes = 0;
   std::uint64_t role_instances = 0;
+  std::uint64_t envelopes_lost_partition = 0;  // sent across a cut between zones
+  std::uint64_t registry_ops_unavailable = 0;  // shard failing over or across a cut
+  std::uint64_t writes_lost_unsynced = 0;      // in flight when their chat node died (never acked)
+  std::uint64_t ids_not_monotonic = 0;         // a chat node appended an id not above its last
+};
+
+// What one fault did inside the deployment (indexed like the run's fault list).
+struct FaultCounters {
+  std::uint64_t envelopes_lost = 0;          // to a host it turned off, or across its cut
+  std::uint64_t envelopes_delayed = 0;       // crossed a link it degraded
+  std::uint64_t retransmits = 0;             // TCP retransmissions on its lossy links
+  std::uint64_t store_ops_unavailable = 0;   // too few reachable replicas: failed after the timeout
+  std::uint64_t registry_ops_unavailable = 0;
+  std::uint64_t store_completions_lost = 0;  // answers to a host it turned off
+  std::uint64_t writes_lost_unsynced = 0;    // lose_unsynced_writes: never durable, never acked
+  std::uint64_t messages_lost_unacked = 0;   // of which message appends
+  std::uint64_t presence_entries_lost = 0;   // users its shard held online when it failed over
+  std::uint64_t ids_after_step = 0;          // ids its stepped clock's node issued afterwards
+  std::uint64_t ids_not_monotonic = 0;       // of which not above the node's previous id
+};
+
+// A host's own clock: the calendar plus an offset that a clock_step fault changes.
+class HostClock final : public Clock {
+ public:
+  explicit HostClock(const Clock& base) : base_(&base) {}
+  TimeMs now_ms() const override {
+    const auto t = static_cast<std::int64_t>(base_->now_ms()) + offset_ms_;
+    return static_cast<TimeMs>(t < 0 ? 0 : t);
+  }
+  void step(std::int64_t ms) { offset_ms_ += ms; }
+  std::int64_t offset_ms() const { return offset_ms_; }
+
+ private:
+  const Clock* base_;
+  std::int64_t offset_ms_ = 0;
 };
 
 class Deployment {
@@ -52,8 +88,26 @@ class Deployment {
   void closed(std::uint32_t gw, SessionId session);
 
   // Faults: a crash loses the host's role state (not the store); a restart starts it empty.
-  void crash(HostRef host);
+  // With lose_unsynced_writes, the writes a crashed chat node had in flight never become durable.
+  void crash(HostRef host, std::size_t fault, bool lose_unsynced_writes = false);
   void restart(HostRef host);
+  // redis_failover: the shard's presence entries are lost (the role restarts empty at once) and
+  // registry operations on it fail until restore_shard(); entries written before survive on the
+  // promoted replica.
+  void fail_over_shard(std::uint32_t shard, std::size_t fault);
+  void restore_shard(std::uint32_t shard);
+  void step_clock(HostRef host, std::int64_t ms, std::size_t fault);
+  NetworkFaults& network() { return network_; }
+  void set_fault_count(std::size_t n) { counters_.resize(n); }
+  const std::vector<FaultCounters>& fault_counters() const { return counters_; }
+  // Whether the presence shard of `user` holds it online (the presence convergence check).
+  bool presence_online(UserId user);
+  // The fault that left `device` out of the registry at time `at`: its RegistryConnect failed
+  // (shard failing over or across a cut) and the gateway does not retry it, so until the device's
+  // next successful connect the chat service finds no live session for it.
+  std::optional<std::size_t> unregistered_by(DeviceRef device, TimeUs at) const;
+  // The chat host that owns a conversation.
+  std::uint32_t chat_host_of(ConversationId conv) const;
   bool is_on(HostRef host) const { return platform_->is_on(host); }
 
   void tick_all();  // every live role's deadlines
@@ -76,6 +130,10 @@ class Deployment {
     bool available = true;
   };
   StorePlan plan_store(const StoreRequest& request, HostRef from);
+  StorePlan plan_registry(const StoreRequest& request, HostRef from);
+  std::int64_t crossing_us(HostRef from, HostRef to);  // route latency + degraded links
+  void note_append(HostRef from, const store::Op& op);
+  HostClock& clock_of(HostRef host);
   template <class Input>
   void step(HostRef at, Input input);
 
@@ -90,6 +148,21 @@ class Deployment {
   MemoryStore store_;
   std::map<HostRef, Instance> instances_;
   std::map<HostRef, std::uint64_t> epochs_;
+  std::map<HostRef, std::unique_ptr<HostClock>> clocks_;
+  std::map<std::pair<HostRef, HostRef>, TimeUs> fifo_;  // latest arrival per host pair
+  std::map<HostRef, std::size_t> down_by_;               // the fault that turned a host off
+  std::map<std::pair<HostRef, std::uint64_t>, std::size_t> unsynced_lost_;  // (host, epoch) → fault
+  std::map<std::uint32_t, std::size_t> failing_over_;    // shard → fault
+  std::map<HostRef, std::size_t> stepped_;               // host → its latest clock_step fault
+  std::map<ConversationId, MessageId> last_append_;  // newest id appended per conversation
+  struct Unregistered {
+    TimeUs from = 0, to = 0;
+    std::size_t fault = 0;
+  };
+  std::map<DeviceRef, std::vector<Unregistered>> unregistered_;
+  void note_registry(const StoreRequest& request, std::optional<std::size_t> failed_by);
+  NetworkFaults network_;
+  std::vector<FaultCounters> counters_;
   FrameSink on_frame_;
   CloseSink on_close_;
   std::uint64_t next_session_ = 1;

@@ -107,6 +107,12 @@ void LoadModel::update(double t_s, double extra_reconnects) {
   chat.busy_us_per_s = r.messages * (cost_.chat_path_us + cost_.encode_us) +
                        r.deliveries * cost_.fanout_us_per_recipient * 2 +  // fan-out and its ack
                        r.history_reads * cost_.chat_path_us;
+  // The hot group: its messages all land on one chat node; its deliveries spread over gateways.
+  const double hot_deliveries = hot_messages_ * hot_members_ * scenario_.population.concurrency * devices_;
+  const double hot_chat_us = hot_messages_ * (cost_.chat_path_us + cost_.encode_us) +
+                             hot_deliveries * cost_.fanout_us_per_recipient * 2;
+  chat.busy_us_per_s += hot_chat_us;
+  gw.busy_us_per_s += hot_deliveries * (1 + receipts) * (cost_.decode_us + 2 * cost_.gateway_frame_us + cost_.encode_us);
   auto& store = states_[static_cast<std::size_t>(Component::store)];
   store.busy_us_per_s = r.messages * cost_.store_writes_per_message *
                             scenario_.topology.store.replication_factor * cost_.store_write_us +
@@ -116,11 +122,31 @@ void LoadModel::update(double t_s, double extra_reconnects) {
   states_[static_cast<std::size_t>(Component::push)].busy_us_per_s =
       r.push_candidates * (cost_.push_policy_us + cost_.push_send_share * cost_.push_us);
   for (auto& s : states_) compute_queue(s);
+  if (hot_host_) {
+    hot_.hosts = hot_.hosts_up = 1;
+    hot_.cores = chat.cores;
+    hot_.visit_us = chat.visit_us;
+    const double others = chat.busy_us_per_s - hot_chat_us;
+    hot_.busy_us_per_s = others / static_cast<double>(std::max<std::uint64_t>(chat.hosts_up, 1)) + hot_chat_us;
+    compute_queue(hot_);
+  }
+}
+
+void LoadModel::set_hot_chat(std::optional<std::uint32_t> host, double messages_per_s, double members) {
+  // Ending a hot spell keeps the host (rate 0) so that its backlog drains instead of vanishing.
+  if (host != hot_host_) hot_ = ComponentState{};
+  hot_host_ = host;
+  hot_messages_ = host ? messages_per_s : 0;
+  hot_members_ = host ? members : 0;
 }
 
 void LoadModel::compute_queue(ComponentState& s) const {
   const double capacity_us_per_s = static_cast<double>(s.hosts_up) * s.cores * 1e6;
-  s.utilisation = capacity_us_per_s > 0 ? s.busy_us_per_s / capacity_us_per_s : 1e9;
+  if (capacity_us_per_s <= 0) {  // every host down: requests fail at once, nothing queues
+    s.utilisation = s.backlog_s = s.wait_probability = 0;
+    return;
+  }
+  s.utilisation = s.busy_us_per_s / capacity_us_per_s;
   // Fluid backlog: overload adds (ρ − 1) seconds of work per second, spare capacity drains it.
   s.backlog_s = std::max(0.0, s.backlog_s + (s.utilisation - 1));
   const double rho = std::min(s.utilisation, 0.999);
@@ -129,8 +155,9 @@ void LoadModel::compute_queue(ComponentState& s) const {
   s.wait_rate_per_us = s.cores * mu_per_us * (1 - rho);
 }
 
-std::int64_t LoadModel::sample_wait_us(Component component, Random& rng) const {
-  const auto& s = state(component);
+std::int64_t LoadModel::sample_wait_us(Component component, Random& rng, std::uint32_t index) const {
+  const bool hot = component == Component::chat && hot_host_ && *hot_host_ == index;
+  const auto& s = hot ? hot_ : state(component);
   double wait_us = s.backlog_s * 1e6;
   const double u = rng.unit();  // one draw per visit, always, so the stream does not depend on ρ
   if (u < s.wait_probability) wait_us += -std::log(1 - u / s.wait_probability) / s.wait_rate_per_us;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "calibration.hpp"
@@ -56,8 +57,15 @@ class LoadModel {
   void update(double t_s, double extra_reconnects);
   void set_hosts_down(Component component, std::uint64_t down);
 
-  // A waiting time drawn for one visit to one host of `component` (µs).
-  std::int64_t sample_wait_us(Component component, Random& rng) const;
+  // A hot group (fault hot_group): `messages_per_s` more messages into one group of `members`,
+  // all handled by chat host `host` (its conversation's owner); nullopt ends it. Its fan-out loads
+  // that one host (a per-host queue of its own) and the gateways that carry its deliveries.
+  void set_hot_chat(std::optional<std::uint32_t> host, double messages_per_s, double members);
+  std::optional<std::uint32_t> hot_chat() const { return hot_host_; }
+  const ComponentState& hot_state() const { return hot_; }
+
+  // A waiting time drawn for one visit to host `index` of `component` (µs).
+  std::int64_t sample_wait_us(Component component, Random& rng, std::uint32_t index = ~0U) const;
 
   const ComponentState& state(Component c) const { return states_[static_cast<std::size_t>(c)]; }
   const BulkRates& rates() const { return rates_; }
@@ -76,6 +84,9 @@ class LoadModel {
   double recipients_ = 1;  // recipient users per message (1:1 and group mixed, size-biased)
   BulkRates rates_;
   std::array<ComponentState, component_count> states_{};
+  std::optional<std::uint32_t> hot_host_;
+  double hot_messages_ = 0, hot_members_ = 0;
+  ComponentState hot_;  // the hot chat host alone
 };
 
 // Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.

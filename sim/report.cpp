@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -99,13 +100,15 @@ Json capacity(const scenario::Scenario& s, const SimulationResult& r, bool slos_
                     {"per_hour_at_70pct", round6(cost_needed)}}}};
 }
 
-// What a fault did to the traced sample, from the per-second series: the worst second's delivery
-// p99 in the window [at, at + duration + 10 s) against the median second before the fault.
+// What a fault did to the traced sample, from the per-second series: the delivery p99 of every
+// second in the window [at, at + duration + 10 s) (latency over time), its worst second against
+// the median second before the fault, deliveries after the SLO (delayed) and redeliveries.
 Json fault_window(const SimulationResult& r, const FaultRecord& f) {
   const auto from = static_cast<std::size_t>(f.fault.at_s);
   const auto to = static_cast<std::size_t>(f.fault.at_s + f.fault.duration_s + 10);
   std::vector<std::uint64_t> before;
   std::uint64_t worst = 0, late = 0, deliveries = 0;
+  Json series = Json::array();
   for (std::size_t i = 0; i < r.timeseries.size(); ++i) {
     const auto p99 = r.timeseries[i].delivery_p99_us;
     if (i < from && p99 > 0) before.push_back(p99);
@@ -113,14 +116,125 @@ Json fault_window(const SimulationResult& r, const FaultRecord& f) {
       worst = std::max(worst, p99);
       late += i < r.late_per_second.size() ? r.late_per_second[i] : 0;
       deliveries += r.timeseries[i].deliveries;
+      series.push_back(p99 / 1000);
     }
   }
+  auto cumulative = [&](std::size_t second) {
+    return second == 0 || r.checker_per_second.empty()
+               ? CheckerCounts{}
+               : r.checker_per_second[std::min(second, r.checker_per_second.size()) - 1];
+  };
+  const auto redelivered = cumulative(to).redelivered - cumulative(from).redelivered;
   std::sort(before.begin(), before.end());
   return {{"window_s", {from, to}},
           {"delivery_p99_us_before", before.empty() ? 0 : before[before.size() / 2]},
           {"delivery_p99_us_worst_second", worst},
+          {"delivery_p99_ms_per_second", series},
           {"deliveries_in_window", deliveries},
-          {"delivered_after_slo_in_window", late}};
+          {"delivered_after_slo_in_window", late},
+          {"redelivered_in_window", redelivered}};
+}
+
+// The fluid backlog of the component a fault hit, at its worst in the fault's window.
+double peak_backlog_ms(const SimulationResult& r, const FaultRecord& f, std::optional<Component> component) {
+  double peak = 0;
+  for (const auto& u : r.utilisation) {
+    if (u.t_s < f.fault.at_s || u.t_s >= f.fault.at_s + f.fault.duration_s + 10) continue;
+    for (std::size_t k = 0; k < component_count; ++k) {
+      if (!component || static_cast<std::size_t>(*component) == k) peak = std::max(peak, u.backlog_ms[k]);
+    }
+  }
+  return round6(peak);
+}
+
+Json counters_json(const FaultCounters& c) {
+  return {{"envelopes_lost", c.envelopes_lost}, {"envelopes_delayed", c.envelopes_delayed},
+          {"tcp_retransmits", c.retransmits}, {"store_ops_unavailable", c.store_ops_unavailable},
+          {"registry_ops_unavailable", c.registry_ops_unavailable},
+          {"store_completions_lost", c.store_completions_lost},
+          {"writes_lost_unsynced", c.writes_lost_unsynced}};
+}
+
+std::optional<Component> component_of(scenario::FaultKind kind) {
+  using scenario::FaultKind;
+  switch (kind) {
+    case FaultKind::gateway_crash: return Component::gateway;
+    case FaultKind::chat_crash: return Component::chat;
+    case FaultKind::store_node_loss: return Component::store;
+    case FaultKind::redis_failover: return Component::presence;
+    default: return std::nullopt;
+  }
+}
+
+// Kind-specific figures: reconnects, presence convergence, id monotonicity, the hot group's skew.
+void kind_figures(Json& one, const FaultRecord& f) {
+  using scenario::FaultKind;
+  const auto& p = f.fault.params;
+  switch (f.fault.kind) {
+    case FaultKind::gateway_crash:
+      one["sampled_devices_affected"] = f.sample.affected_devices;
+      one["sampled_devices_reconnected"] = f.sample.reconnected;
+      one["sampled_devices_superseded"] = f.sample.superseded;
+      one["reconnect_attempts"] = f.sample.reconnect_attempts;
+      one["last_reconnect_after_ms"] = f.sample.last_reconnect_us / 1000;
+      one["bulk_devices_affected"] = f.bulk_devices_affected;
+      break;
+    case FaultKind::chat_crash:
+      one["lose_unsynced_writes"] = p.lose_unsynced_writes;
+      break;
+    case FaultKind::redis_failover:
+      one["presence"] = {{"entries_lost", f.deployment.presence_entries_lost},
+                         {"converged_after_s", round6(f.presence_converged_after_s)},
+                         {"sampled_users_missing_at_last_check", f.presence_missing}};
+      break;
+    case FaultKind::link_degradation:
+      one["params"] = {{"latency_ms_add", p.latency_ms_add}, {"loss_rate", p.loss_rate}};
+      break;
+    case FaultKind::clock_step:
+      one["step_ms"] = p.step_ms;
+      one["ids"] = {{"issued_after_step", f.deployment.ids_after_step},
+                    {"not_monotonic", f.deployment.ids_not_monotonic}};
+      break;
+    case FaultKind::hot_group:
+      one["hot"] = {{"rate_multiplier", p.rate_multiplier}, {"members", p.members},
+                    {"chat_host", f.hot_chat_host},
+                    {"bulk_messages_per_s", round6(f.hot_bulk_messages_per_s)},
+                    {"chat_host_peak_utilisation", round6(f.hot_peak_utilisation)},
+                    {"chat_host_peak_backlog_ms", round6(f.hot_peak_backlog_ms)},
+                    {"traced_sends", f.hot.sends}, {"sampled_members", f.hot.members},
+                    {"delivery_p50_us", f.hot.hot.percentile(50)}, {"delivery_p99_us", f.hot.hot.percentile(99)},
+                    {"others_delivery_p50_us", f.hot.others.percentile(50)},
+                    {"others_delivery_p99_us", f.hot.others.percentile(99)}};
+      break;
+    default: break;
+  }
+}
+
+// The fault's outcome in one word per message class: lost (acknowledged, counted with its
+// reason), lost never acknowledged (lose_unsynced_writes), delayed, or never at risk.
+Json outcome(const FaultRecord& f, const Json& latency) {
+  const auto delayed = latency.value("delivered_after_slo_in_window", std::uint64_t{0});
+  Json lost = Json::object();
+  lost["acknowledged"] = f.missing_acknowledged;
+  if (f.missing_acknowledged > 0) {
+    lost["acknowledged_reason"] =
+        "registry unreachable: a device whose RegistryConnect failed stays out of the registry until it reconnects "
+        "(the gateway does not retry it), so no live delivery reaches it; it gets the messages at its next sync";
+  }
+  lost["never_acknowledged"] = f.deployment.messages_lost_unacked;
+  if (f.deployment.messages_lost_unacked > 0) {
+    lost["never_acknowledged_reason"] = "in flight to the store when the chat node died (lose_unsynced_writes); the sender resent them";
+  }
+  lost["envelopes_in_transit"] = f.deployment.envelopes_lost;
+  std::string verdict;
+  if (f.missing_acknowledged > 0) {
+    verdict = "acknowledged messages lost for online recipients";
+  } else if (delayed > 0 || f.deployment.envelopes_lost > 0 || f.deployment.store_ops_unavailable > 0) {
+    verdict = "messages delayed, none acknowledged lost";
+  } else {
+    verdict = "no traced message at risk";
+  }
+  return {{"verdict", verdict}, {"delayed_after_slo", delayed}, {"lost", lost}};
 }
 
 Json faults_json(const SimulationResult& r) {
@@ -130,16 +244,20 @@ Json faults_json(const SimulationResult& r) {
                 {"target", f.target},
                 {"at_s", f.fault.at_s},
                 {"duration_s", f.fault.duration_s},
-                {"modelled", f.modelled}};
-    if (f.fault.kind == scenario::FaultKind::gateway_crash) {
-      one["sampled_devices_affected"] = f.sample.affected_devices;
-      one["sampled_devices_reconnected"] = f.sample.reconnected;
-      one["sampled_devices_superseded"] = f.sample.superseded;
-      one["reconnect_attempts"] = f.sample.reconnect_attempts;
-      one["last_reconnect_after_ms"] = f.sample.last_reconnect_us / 1000;
-      one["bulk_devices_affected"] = f.bulk_devices_affected;
+                {"modelled", f.modelled},
+                {"from_swarm", f.from_swarm}};
+    if (!f.note.empty()) one["note"] = f.note;
+    if (!f.modelled) {
+      out.push_back(std::move(one));
+      continue;
     }
-    if (f.modelled) one["latency"] = fault_window(r, f);
+    kind_figures(one, f);
+    one["deployment"] = counters_json(f.deployment);
+    one["latency"] = fault_window(r, f);
+    // A hot group's backlog builds on its own chat node, which has a queue of its own.
+    one["peak_backlog_ms"] = std::max(peak_backlog_ms(r, f, component_of(f.fault.kind)),
+                                      f.fault.kind == scenario::FaultKind::hot_group ? round6(f.hot_peak_backlog_ms) : 0.0);
+    one["outcome"] = outcome(f, one["latency"]);
     out.push_back(std::move(one));
   }
   return out;
@@ -152,6 +270,7 @@ Json checker_json(const CheckerCounts& c, bool on, bool passed) {
           {"duplicated", c.duplicated}, {"reordered", c.reordered},
           {"reordered_while_recovering", c.reordered_recovering}, {"own_echo", c.own_echo}, {"unexpected", c.unexpected},
           {"missing", c.missing}, {"missing_behind_newer", c.missing_behind_newer},
+          {"missing_blamed_on_faults", c.missing_blamed},
           {"delivered_after_slo", c.delivered_late}};
 }
 
@@ -170,7 +289,11 @@ Report make_report(const scenario::Scenario& s, const Calibration& calibration,
   counts.errors = r.errors;
   std::map<std::string, metrics::Histogram> histograms{{"ack", r.ack}, {"delivery", r.delivery}};
   report.summary = metrics::make_summary(r.simulated_s, counts, histograms, s.slos);
-  report.checker_passed = !checker_on || r.checker.missing + r.checker.duplicated + r.checker.reordered + r.checker.unexpected == 0;
+  // Losses a fault explains are counted, not failures; presence must hold every settled online
+  // sampled user again by the end (it converges after a failover).
+  report.checker_passed = !checker_on || (r.checker.missing - r.checker.missing_blamed + r.checker.duplicated +
+                                              r.checker.reordered + r.checker.unexpected + r.presence_missing_at_end +
+                                              r.deployment.ids_not_monotonic == 0);
   Json extra;
   extra["engine"] = "simgrid-hybrid";
   extra["sample"] = {{"users", r.sample_users}, {"devices", r.sample_devices},
@@ -178,6 +301,8 @@ Report make_report(const scenario::Scenario& s, const Calibration& calibration,
   extra["capacity"] = capacity(s, r, report.summary.pass, report.capacity_line);
   extra["faults"] = faults_json(r);
   extra["checker"] = checker_json(r.checker, checker_on, report.checker_passed);
+  extra["checker"]["presence_missing_at_end"] = r.presence_missing_at_end;
+  extra["checker"]["presence_checked"] = r.presence_checked;
   extra["deployment"] = {{"hosts", r.hosts}, {"role_instances", r.deployment.role_instances},
                          {"envelopes", r.deployment.envelopes},
                          {"envelopes_lost_host_down", r.deployment.envelopes_lost_host_down},
@@ -185,6 +310,10 @@ Report make_report(const scenario::Scenario& s, const Calibration& calibration,
                          {"store_completions_lost", r.deployment.store_completions_lost},
                          {"store_ops_degraded", r.deployment.store_ops_degraded},
                          {"store_ops_unavailable", r.deployment.store_ops_unavailable},
+                         {"envelopes_lost_partition", r.deployment.envelopes_lost_partition},
+                         {"registry_ops_unavailable", r.deployment.registry_ops_unavailable},
+                         {"writes_lost_unsynced", r.deployment.writes_lost_unsynced},
+                         {"ids_not_monotonic", r.deployment.ids_not_monotonic},
                          {"pushes", r.deployment.pushes}, {"events", r.events}};
   extra["bulk"] = {{"mean_recipients_per_message", round6(r.mean_recipients)}};
   Json costs = Json::object();

@@ -54,6 +54,7 @@ SampleClients::SampleClients(const scenario::Scenario& scenario,
   recovering_until_us_.assign(n, 0);
   sync_pending_.resize(n);
   reconnected_before_.assign(n, 0);
+  online_since_us_.assign(n, 0);
   position_.resize(n);
   outbox_.resize(n);
   groups_of_user_.resize(config_.users);
@@ -188,6 +189,7 @@ void SampleClients::handle(std::uint32_t device, const pr::ServerFrame& frame) {
 
 void SampleClients::on_auth(std::uint32_t device) {
   state_[device] = State::online;
+  online_since_us_[device] = calendar_->now_us();
   ++connected_;
   attempt_[device] = 0;
   if (fault_[device] >= 0) {
@@ -266,10 +268,18 @@ void SampleClients::on_deliver(std::uint32_t device, const StoredMessage& m) {
   const auto index = static_cast<std::uint32_t>(std::stoul(m.client_uuid.substr(1)));
   const auto latency = checker_->delivered(index, m.id, device, calendar_->now_us());
   if (latency < 0) return;
-  if (older) checker_->reordered(calendar_->now_us() < recovering_until_us_[device]);
+  if (older) checker_->reordered(index, calendar_->now_us() < recovering_until_us_[device]);
   if (latency > static_cast<std::int64_t>(scenario_.slos.p99_delivery_ms * 1000)) ++second_.late;
   delivery_.record(static_cast<std::uint64_t>(latency));
   second_.delivery.record(static_cast<std::uint64_t>(latency));
+  if (!hot_watch_.empty()) {  // a hot group's skew: its deliveries against everyone else's
+    auto hot = hot_watch_.find(m.conv);
+    if (hot != hot_watch_.end()) {
+      hot_[hot->second].hot.record(static_cast<std::uint64_t>(latency));
+    } else {
+      for (const auto& [conv, fault] : hot_watch_) hot_[fault].others.record(static_cast<std::uint64_t>(latency));
+    }
+  }
   ++second_.deliveries;
 }
 
@@ -316,6 +326,10 @@ void SampleClients::send_message(Random& rng, double group_share) {
   } else {
     return;
   }
+  send_in(device, conv, members);
+}
+
+void SampleClients::send_in(std::uint32_t device, ConversationId conv, const std::vector<std::uint32_t>& members) {
   std::vector<std::uint32_t> recipients;
   for (auto member : members) {
     for (auto d : devices_of_user(member)) {
@@ -351,6 +365,43 @@ void SampleClients::send_traced(std::uint32_t device, std::uint32_t index) {
       send_traced(device, index);  // same uuid: the chat service's dedup keeps one
     }
   });
+}
+
+std::optional<ConversationId> SampleClients::group_conversation_of(std::uint32_t group) const {
+  if (group >= groups_.size() || !groups_[group].id) return std::nullopt;
+  return group_conversation(groups_[group].id).value();
+}
+
+std::uint32_t SampleClients::largest_group() const {
+  std::uint32_t best = 0;
+  for (std::uint32_t g = 0; g < groups_.size(); ++g) {
+    if (groups_[g].id && (!groups_[best].id || groups_[g].members.size() > groups_[best].members.size())) best = g;
+  }
+  return best;
+}
+
+// A hot group's member posts: the sender is a uniformly drawn member's device.
+void SampleClients::send_to_group(Random& rng, std::uint32_t group, std::size_t fault) {
+  const auto conv = group_conversation_of(group);
+  if (!conv) return;
+  const auto& members = groups_[group].members;
+  const auto user = members[rng.uniform(members.size())];
+  const auto span = first_device_[user + 1] - first_device_[user];
+  if (span == 0) return;
+  auto& effect = hot_[fault];
+  ++effect.sends;
+  effect.members = static_cast<std::uint32_t>(members.size());
+  send_in(first_device_[user] + static_cast<std::uint32_t>(rng.uniform(span)), *conv, members);
+}
+
+std::vector<UserId> SampleClients::settled_online_users(TimeUs settled_us) const {
+  std::vector<UserId> out;
+  for (std::uint32_t d = 0; d < user_of_.size(); ++d) {
+    if (state_[d] == State::online && calendar_->now_us() - online_since_us_[d] >= settled_us) {
+      out.push_back(UserId{user_of_[d] + 1});
+    }
+  }
+  return out;
 }
 
 void SampleClients::heartbeat_all() {

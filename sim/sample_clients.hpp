@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -42,6 +43,12 @@ struct FaultEffect {  // what one gateway crash did to the sampled clients
   std::uint64_t reconnect_attempts = 0;
 };
 
+struct HotEffect {  // hot_group: traced deliveries of the hot group against every other one
+  std::uint64_t sends = 0;
+  std::uint32_t members = 0;  // sampled members of the hot group
+  metrics::Histogram hot, others;
+};
+
 class SampleClients {
  public:
   SampleClients(const scenario::Scenario& scenario, const workload::PopulationModel& population,
@@ -54,10 +61,24 @@ class SampleClients {
   // One traced send from sampled user `user` (group with probability group_share).
   void send_message(Random& rng, double group_share);
   void heartbeat_all();
+  // hot_group: the sample group that turns hot (nullopt if it does not exist yet), its traced
+  // sends, and the window in which deliveries are split into hot and others.
+  std::optional<ConversationId> group_conversation_of(std::uint32_t group) const;
+  std::uint32_t group_count() const { return static_cast<std::uint32_t>(groups_.size()); }
+  std::uint32_t largest_group() const;  // the first of the largest created groups
+  void send_to_group(Random& rng, std::uint32_t group, std::size_t fault);
+  void watch_hot(ConversationId conv, std::size_t fault) { hot_watch_[conv] = fault; }
+  void unwatch_hot(ConversationId conv) { hot_watch_.erase(conv); }
+  const std::map<std::size_t, HotEffect>& hot_effects() const { return hot_; }
+  // Users of the devices online for at least `settled_us` (presence convergence).
+  std::vector<UserId> settled_online_users(TimeUs settled_us) const;
   // The gateway died: its clients see their connections drop and start reconnecting.
   void gateway_crashed(std::uint32_t gw, std::size_t fault);
 
   std::uint64_t connected() const { return connected_; }
+  DeviceRef device_ref(std::uint32_t device) const {
+    return DeviceRef{UserId{user_of_[device] + 1}, DeviceId{device_id_[device]}};
+  }
   std::uint64_t device_count() const { return user_of_.size(); }
   SecondStats take_second();
   const metrics::Histogram& ack_histogram() const { return ack_; }
@@ -83,6 +104,7 @@ class SampleClients {
   void on_ack(const protocol::Ack& ack);
   void on_error(std::uint32_t device, const protocol::ErrorFrame& error);
   void send_traced(std::uint32_t device, std::uint32_t index);
+  void send_in(std::uint32_t device, ConversationId conv, const std::vector<std::uint32_t>& members);
   void request_sync(std::uint32_t device, const std::vector<ConversationId>& convs);
   std::vector<std::uint32_t> devices_of_user(std::uint32_t user) const;
 
@@ -101,6 +123,7 @@ class SampleClients {
   std::vector<State> state_;
   std::vector<std::uint8_t> attempt_;
   std::vector<std::uint32_t> access_latency_us_;
+  std::vector<TimeUs> online_since_us_;
   std::vector<std::uint8_t> reconnected_before_;  // 1 once the first session authenticated
   std::vector<TimeUs> recovering_until_us_;     // after a reconnect: replay and redeliveries
   std::vector<std::int32_t> fault_;             // the crash this device is recovering from, or -1
@@ -121,6 +144,8 @@ class SampleClients {
   SecondStats second_;
   std::vector<FaultEffect> faults_;
   std::vector<TimeUs> fault_at_us_;
+  std::map<ConversationId, std::size_t> hot_watch_;  // hot conversation → its fault
+  std::map<std::size_t, HotEffect> hot_;
 };
 
 }  // namespace parley::sim

@@ -132,7 +132,7 @@ int run_simulation(const SimRunOptions& options) {
             << result.events << " events; traced " << c.sent << " messages, " << c.delivered << "/"
             << c.expected << " deliveries, delivery p99 " << delivery.p99_us / 1000.0 << " ms\n"
             << "parley-sim: checker " << (report.checker_passed ? "PASS" : "FAIL") << " (missing "
-            << c.missing << ", duplicated " << c.duplicated << ", reordered " << c.reordered
+            << c.missing << " of which " << c.missing_blamed << " counted against faults, duplicated " << c.duplicated << ", reordered " << c.reordered
             << ", unacked " << c.unacked << "); SLOs " << (report.summary.pass ? "PASS" : "FAIL") << "\n"
             << "parley-sim: " << report.capacity_line << "\n"
             << "parley-sim: results in " << dir << "\n";

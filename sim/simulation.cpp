@@ -6,10 +6,13 @@
 #include <xbt/log.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "nhpp.hpp"
+#include "parley/limits.hpp"
 #include "substream.hpp"
+#include "swarm.hpp"
 
 namespace parley::sim {
 namespace {
@@ -21,6 +24,10 @@ constexpr TimeUs tick_us = 100'000;
 constexpr TimeUs ping_every_us = 25'000'000;
 constexpr TimeUs traffic_start_us = 1'000'000;   // after connects (0–0.5 s) and groups (0.6 s)
 constexpr double storm_window_s = 2;             // the bulk's reconnects after a crash spread here
+constexpr double hot_traced_per_s_max = 20;      // traced sends into a hot group (the bulk is uncapped)
+constexpr TimeUs settled_us = 2'000'000;         // presence is checked for devices online this long
+constexpr TimeUs presence_converge_us = static_cast<TimeUs>(limits::heartbeat_interval_ms) * 1000 + ping_every_us + settled_us;
+constexpr double hot_tail_s = 10;                // a hot group's skew is watched this long after it
 
 class Simulation {
  public:
@@ -42,7 +49,13 @@ class Simulation {
     wall_start_ = std::chrono::steady_clock::now();
     engine_->run();
     if (options_.progress) std::fprintf(stderr, "\n");
-    checker_.finish([this](std::uint32_t device, ConversationId conv) { return clients_.newest(device, conv); });
+    // Heartbeats repopulate presence within a heartbeat interval plus a ping period of a failover;
+    // a run that ends sooner cannot judge convergence (reported as not checked).
+    result_.presence_checked = last_failover_us_ < 0 || end_us_ - last_failover_us_ >= presence_converge_us;
+    if (result_.presence_checked) result_.presence_missing_at_end = presence_missing();
+    checker_.finish([this](std::uint32_t device, ConversationId conv) { return clients_.newest(device, conv); },
+                    [this](TimeUs intended, std::uint32_t device) { return blame(intended, device); });
+    for (const auto& [fault, n] : checker_.missing_by_fault()) result_.faults[fault].missing_acknowledged = n;
     result_.checker = checker_.counts();
     result_.ack = clients_.ack_histogram();
     result_.delivery = clients_.delivery_histogram();
@@ -58,6 +71,10 @@ class Simulation {
     result_.simulated_s = static_cast<double>(end_us_) / 1e6;
     for (std::size_t k = 0; k < result_.faults.size() && k < clients_.faults().size(); ++k) {
       result_.faults[k].sample = clients_.faults()[k];
+    }
+    for (std::size_t k = 0; k < result_.faults.size(); ++k) {
+      result_.faults[k].deployment = deployment_.fault_counters().at(k);
+      if (auto it = clients_.hot_effects().find(k); it != clients_.hot_effects().end()) result_.faults[k].hot = it->second;
     }
     return std::move(result_);
   }
@@ -91,7 +108,23 @@ class Simulation {
     }
   }
 
+  // Reorders of messages sent around a partition, a chat crash or a Redis failover are delayed
+  // fan-outs and redeliveries arriving after newer live deliveries (the client orders by id):
+  // counted apart, like a reconnect's replay.
+  bool reorder_excused(TimeUs intended) const {
+    using scenario::FaultKind;
+    for (const auto& f : result_.faults) {
+      const auto k = f.fault.kind;
+      if (!f.modelled || (k != FaultKind::partition && k != FaultKind::chat_crash && k != FaultKind::redis_failover)) continue;
+      const auto from = static_cast<TimeUs>(f.fault.at_s * 1e6) - 2'000'000;
+      const auto to = static_cast<TimeUs>((f.fault.at_s + f.fault.duration_s) * 1e6) + 1'000'000;
+      if (intended >= from && intended <= to) return true;
+    }
+    return false;
+  }
+
   void schedule() {
+    checker_.set_reorder_excuse([this](TimeUs intended) { return reorder_excused(intended); });
     duration_us_ = static_cast<TimeUs>(scenario_.duration_s * 1e6);
     end_us_ = duration_us_ + static_cast<TimeUs>(options_.grace_s * 1e6);
     clients_.connect_all(500'000);
@@ -103,7 +136,10 @@ class Simulation {
     every(ping_every_us, ping_every_us, [this] { clients_.heartbeat_all(); });
     load_.update(0, 0);
     every(second_us, second_us, [this] { pulse(); });
-    for (const auto& fault : scenario_.faults.schedule) schedule_fault(fault);
+    auto swarm = expand_swarm(scenario_, seed_);
+    deployment_.set_fault_count(scenario_.faults.schedule.size() + swarm.size());
+    for (const auto& fault : scenario_.faults.schedule) schedule_fault(fault, false);
+    for (const auto& fault : swarm) schedule_fault(fault, true);
   }
 
   void every(TimeUs first, TimeUs period, std::function<void()> work) {
@@ -123,29 +159,113 @@ class Simulation {
     });
   }
 
-  // Injected kinds: gateway_crash, chat_crash and store_node_loss; the others are listed as not
-  // modelled.
-  void schedule_fault(const scenario::Fault& fault) {
+  // Every kind but reconnect_storm is injected (that one is listed as not modelled). Crash kinds
+  // turn a host off and lose its role's state; network kinds change NetworkFaults; clock_step
+  // moves one host's clock; hot_group adds a celebrity group's load to the bulk and the sample.
+  void schedule_fault(const scenario::Fault& fault, bool from_swarm) {
     using scenario::FaultKind;
-    const bool gateway = fault.kind == FaultKind::gateway_crash;
-    const bool store = fault.kind == FaultKind::store_node_loss;
-    const bool chat = fault.kind == FaultKind::chat_crash;
-    FaultRecord record{fault, 0, gateway || store || chat, {}, 0};
-    const Component kind = store ? Component::store : chat ? Component::chat : Component::gateway;
-    const auto count = platform_.count(kind);
-    Random pick(workload::mix(seed_, workload::Stream::user_event_attributes, result_.faults.size()));
-    record.target = static_cast<std::uint32_t>(fault.target.index.value_or(pick.uniform(count)) % count);
     const std::size_t index = result_.faults.size();
+    FaultRecord record{fault, 0, true, from_swarm, {}, {}, 0, {}};
+    Random pick(workload::mix(seed_, workload::Stream::user_event_attributes, index));
+    const auto count = target_count(fault);
+    record.target = static_cast<std::uint32_t>(fault.target.index.value_or(pick.uniform(std::max<std::uint64_t>(count, 1))) %
+                                               std::max<std::uint64_t>(count, 1));
+    if (fault.kind == FaultKind::reconnect_storm) {
+      record.modelled = false;
+      record.note = "reconnect_storm is not injected by parley-sim yet (parley-load executes it)";
+    } else if (fault.kind == FaultKind::partition && count < 2) {
+      record.modelled = false;
+      record.note = "one zone: nothing to cut apart";
+    }
     result_.faults.push_back(record);
-    if (!record.modelled) return;
-    const HostRef host{kind, record.target};
-    calendar_.at(static_cast<TimeUs>(fault.at_s * 1e6), [this, host, index] { fail(host, index); });
-    calendar_.at(static_cast<TimeUs>((fault.at_s + fault.duration_s) * 1e6), [this, host] { recover(host); });
+    if (!result_.faults.back().modelled) return;
+    const auto at = static_cast<TimeUs>(fault.at_s * 1e6);
+    const auto until = static_cast<TimeUs>((fault.at_s + fault.duration_s) * 1e6);
+    const auto target = record.target;
+    switch (fault.kind) {
+      case FaultKind::gateway_crash:
+      case FaultKind::chat_crash:
+      case FaultKind::store_node_loss:
+      case FaultKind::redis_failover: {
+        const HostRef host{crash_component(fault.kind), target};
+        calendar_.at(at, [this, host, index] { fail(host, index); });
+        calendar_.at(until, [this, host, index] { recover(host, index); });
+        break;
+      }
+      case FaultKind::partition:
+        calendar_.at(at, [this, target, index] { deployment_.network().cut(target, index); });
+        calendar_.at(until, [this, target] { deployment_.network().heal(target); });
+        break;
+      case FaultKind::link_degradation: {
+        NetworkFaults::Degradation d;
+        if (fault.target.kind == scenario::TargetKind::zone) d.zone = target;
+        d.latency_ms_add = fault.params.latency_ms_add;
+        d.loss_rate = fault.params.loss_rate;
+        d.fault = index;
+        calendar_.at(at, [this, d] { deployment_.network().degrade(d); });
+        calendar_.at(until, [this, index] { deployment_.network().restore(index); });
+        break;
+      }
+      case FaultKind::clock_step: {
+        const HostRef host{fault.target.kind == scenario::TargetKind::gateway ? Component::gateway : Component::chat, target};
+        const auto ms = static_cast<std::int64_t>(fault.params.step_ms);
+        calendar_.at(at, [this, host, ms, index] { deployment_.step_clock(host, ms, index); });
+        break;
+      }
+      case FaultKind::hot_group:
+        calendar_.at(at, [this, index] { start_hot(index); });
+        break;
+      case FaultKind::reconnect_storm: break;
+    }
+  }
+
+  // The fault that explains a lost live delivery of a message sent at `intended` to `device`: a
+  // Redis failover or a partition makes registry operations fail (after the 2 s driver timeout).
+  // A failed lookup makes the chat service skip the live fan-out; a failed connect leaves the
+  // device out of the registry until it reconnects. Either way the recipients get the message
+  // only at their next sync.
+  std::optional<std::size_t> blame(TimeUs intended, std::uint32_t device) const {
+    if (auto fault = deployment_.unregistered_by(clients_.device_ref(device), intended)) return fault;
+    constexpr TimeUs before_us = 2'000'000, after_us = 1'000'000;
+    for (std::size_t k = 0; k < result_.faults.size(); ++k) {
+      const auto& f = result_.faults[k];
+      if (!f.modelled || (f.fault.kind != scenario::FaultKind::redis_failover && f.fault.kind != scenario::FaultKind::partition)) continue;
+      const auto from = static_cast<TimeUs>(f.fault.at_s * 1e6) - before_us;
+      const auto to = static_cast<TimeUs>((f.fault.at_s + f.fault.duration_s) * 1e6) + after_us;
+      if (intended >= from && intended <= to) return k;
+    }
+    return std::nullopt;
+  }
+
+  static Component crash_component(scenario::FaultKind kind) {
+    switch (kind) {
+      case scenario::FaultKind::chat_crash: return Component::chat;
+      case scenario::FaultKind::store_node_loss: return Component::store;
+      case scenario::FaultKind::redis_failover: return Component::presence;
+      default: return Component::gateway;
+    }
+  }
+
+  std::uint64_t target_count(const scenario::Fault& fault) const {
+    switch (fault.target.kind) {
+      case scenario::TargetKind::gateway: return platform_.count(Component::gateway);
+      case scenario::TargetKind::chat_node: return platform_.count(Component::chat);
+      case scenario::TargetKind::redis_shard: return platform_.count(Component::presence);
+      case scenario::TargetKind::store_node: return platform_.count(Component::store);
+      case scenario::TargetKind::zone: return scenario_.topology.network.zones;
+      case scenario::TargetKind::group: return std::max<std::uint64_t>(clients_.group_count(), 1);
+      case scenario::TargetKind::all: return 1;
+    }
+    return 1;
   }
 
   void fail(HostRef host, std::size_t index) {
-    if (!platform_.is_on(host)) return;  // already down (overlapping faults)
-    deployment_.crash(host);
+    if (!platform_.is_on(host)) {  // already down (overlapping faults)
+      result_.faults[index].note = "the host was already down";
+      return;
+    }
+    const auto& fault = result_.faults[index].fault;
+    deployment_.crash(host, index, fault.kind == scenario::FaultKind::chat_crash && fault.params.lose_unsynced_writes);
     load_.set_hosts_down(host.kind, ++down_[static_cast<std::size_t>(host.kind)]);
     if (host.kind != Component::gateway) return;
     clients_.gateway_crashed(host.index, index);
@@ -156,10 +276,77 @@ class Simulation {
     storm_until_s_ = static_cast<double>(calendar_.now_us()) / 1e6 + storm_window_s;
   }
 
-  void recover(HostRef host) {
+  void recover(HostRef host, std::size_t index) {
     if (platform_.is_on(host)) return;
     deployment_.restart(host);
     load_.set_hosts_down(host.kind, --down_[static_cast<std::size_t>(host.kind)]);
+    if (host.kind == Component::presence) {
+      last_failover_us_ = calendar_.now_us();
+      watch_presence(index, calendar_.now_us());
+    }
+  }
+
+  // After a failover, heartbeats repopulate presence: check every second until it holds every
+  // settled online sampled user again.
+  void watch_presence(std::size_t index, TimeUs restored_us) {
+    calendar_.after(second_us, [this, index, restored_us] {
+      auto& record = result_.faults[index];
+      record.presence_missing = presence_missing();
+      if (record.presence_missing == 0) {
+        record.presence_converged_after_s = static_cast<double>(calendar_.now_us() - restored_us) / 1e6;
+      } else if (calendar_.now_us() + second_us <= end_us_) {
+        watch_presence(index, restored_us);
+      }
+    });
+  }
+
+  std::uint64_t presence_missing() {
+    std::uint64_t missing = 0;
+    for (const auto user : clients_.settled_online_users(settled_us)) missing += deployment_.presence_online(user) ? 0 : 1;
+    return missing;
+  }
+
+  // hot_group: a sampled group turns celebrity. The bulk: rate_multiplier × a regular group's
+  // message rate into a group of `members`, all on its conversation's chat node; the sample: the
+  // same multiplier on the group's traced rate (at most hot_traced_per_s_max).
+  void start_hot(std::size_t index) {
+    auto& record = result_.faults[index];
+    if (!record.fault.target.index) record.target = clients_.largest_group();  // "any": the most visible
+    const auto conv = clients_.group_conversation_of(record.target % std::max<std::uint32_t>(clients_.group_count(), 1));
+    if (!conv) {
+      record.note = "no sampled group exists (the scenario sends no group messages)";
+      return;
+    }
+    const auto& p = record.fault.params;
+    const double groups = static_cast<double>(std::max<std::uint64_t>(
+        scenario_.population.groups.count + scenario_.population.hot_groups.count, 1));
+    const double bulk_rate = load_.rates().messages * scenario_.workload.group_share / groups * p.rate_multiplier;
+    const double traced_base = arrivals_rate() * scenario_.workload.group_share / std::max<std::uint32_t>(clients_.group_count(), 1);
+    const double traced_rate = std::min(traced_base * p.rate_multiplier, hot_traced_per_s_max);
+    record.hot_chat_host = deployment_.chat_host_of(*conv);
+    record.hot_bulk_messages_per_s = bulk_rate;
+    load_.set_hot_chat(record.hot_chat_host, bulk_rate, static_cast<double>(p.members));
+    hot_faults_.push_back(index);
+    clients_.watch_hot(*conv, index);
+    const auto end_us = static_cast<TimeUs>((record.fault.at_s + record.fault.duration_s) * 1e6);
+    hot_send(index, traced_rate, end_us);
+    calendar_.at(end_us, [this, host = record.hot_chat_host] { load_.set_hot_chat(host, 0, 0); });
+    calendar_.at(end_us + static_cast<TimeUs>(hot_tail_s * 1e6), [this, conv = *conv] { clients_.unwatch_hot(conv); });
+  }
+
+  void hot_send(std::size_t index, double rate_per_s, TimeUs end_us) {
+    if (rate_per_s <= 0) return;
+    const auto gap = static_cast<TimeUs>(-std::log(1 - hot_rng_.unit()) / rate_per_s * 1e6);
+    if (calendar_.now_us() + gap >= std::min(end_us, duration_us_)) return;
+    calendar_.after(gap, [this, index, rate_per_s, end_us] {
+      clients_.send_to_group(hot_rng_, result_.faults[index].target % clients_.group_count(), index);
+      hot_send(index, rate_per_s, end_us);
+    });
+  }
+
+  double arrivals_rate() const {
+    return std::max(scenario_.workload.messages_per_user_per_s * static_cast<double>(sample_users(scenario_, options_)),
+                    options_.traced_per_s);
   }
 
   void pulse() {
@@ -171,7 +358,14 @@ class Simulation {
       storm_devices_ = 0;
     }
     row(t_s);
+    result_.checker_per_second.push_back(checker_.counts());
     load_.update(t_s, storm);
+    for (const auto index : hot_faults_) {
+      auto& record = result_.faults[index];
+      if (load_.hot_chat() != record.hot_chat_host) continue;
+      record.hot_peak_utilisation = std::max(record.hot_peak_utilisation, load_.hot_state().utilisation);
+      record.hot_peak_backlog_ms = std::max(record.hot_peak_backlog_ms, load_.hot_state().backlog_s * 1000);
+    }
     if (options_.progress) progress(t_s);
   }
 
@@ -228,6 +422,9 @@ class Simulation {
   Checker checker_;
   SampleClients clients_;
   Random traffic_rng_;
+  Random hot_rng_{workload::substream(seed_, workload::Stream::send_attributes, 0x407)};
+  std::vector<std::size_t> hot_faults_;
+  TimeUs last_failover_us_ = -1;
   workload::NhppArrivals arrivals_;
   TimeUs duration_us_ = 0, end_us_ = 0;
   std::array<std::uint64_t, component_count> down_{};

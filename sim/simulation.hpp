@@ -32,13 +32,28 @@ struct UtilisationRow {
 struct FaultRecord {
   scenario::Fault fault;
   std::uint32_t target = 0;
-  bool modelled = true;            // false: this kind is not injected yet (listed, not silent)
+  bool modelled = true;            // false: this kind is not injected (listed, not silent)
+  bool from_swarm = false;
+  std::string note;                // why it did nothing, when it did nothing
   FaultEffect sample;              // gateway crash: the sampled clients' reconnects
   std::uint64_t bulk_devices_affected = 0;
+  FaultCounters deployment;        // what it did inside the deployment
+  std::uint64_t missing_acknowledged = 0;  // traced deliveries of acked messages it lost
+  // redis_failover: time from the end of the failover until presence held every online sampled
+  // user again (-1: not within the run), and how many it still missed at the last check.
+  double presence_converged_after_s = -1;
+  std::uint64_t presence_missing = 0;
+  // hot_group: the hot chat host's load, and the traced deliveries of the hot group vs the rest.
+  std::uint32_t hot_chat_host = 0;
+  double hot_peak_utilisation = 0, hot_peak_backlog_ms = 0, hot_bulk_messages_per_s = 0;
+  HotEffect hot;
 };
 
 struct SimulationResult {
   CheckerCounts checker;
+  std::vector<CheckerCounts> checker_per_second;  // cumulative counts at the end of each second
+  std::uint64_t presence_missing_at_end = 0;      // online sampled users presence did not hold
+  bool presence_checked = true;                   // false: a failover ended too close to the end
   std::uint64_t errors = 0;
   metrics::Histogram ack, delivery;
   std::vector<metrics::TimeseriesRow> timeseries;
