@@ -4,10 +4,11 @@
 
 #include <chrono>
 
-#include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
+#include "config.hpp"
 #include "parley/clock.hpp"
 #include "serve_command.hpp"
 #include "token.hpp"
@@ -17,9 +18,8 @@ namespace po = boost::program_options;
 namespace {
 
 std::string secret_from(const po::variables_map& vm) {
-  if (vm.count("secret")) return vm["secret"].as<std::string>();
-  const char* env = std::getenv("PARLEY_TOKEN_SECRET");
-  return env ? env : "";
+  const auto flag = vm.count("secret") ? std::optional<std::string>(vm["secret"].as<std::string>()) : std::nullopt;
+  return parley::server::resolve_token_secret(flag, parley::server::env_token_secret());
 }
 
 int token_command(int argc, char** argv) {

@@ -53,6 +53,10 @@ void render_roles(std::string& out, const std::vector<WorkerSnapshot>& w) {
           sum(w, &W::gateway, &GatewayStats::closed_heartbeat));
   counter(out, "parley_closed_slow_consumer_total", "sessions closed for a full delivery window",
           sum(w, &W::gateway, &GatewayStats::closed_slow_consumer));
+  counter(out, "parley_frames_rate_limited_total", "client frames refused by the per-connection rate limit",
+          sum(w, &W::gateway, &GatewayStats::frames_rate_limited));
+  counter(out, "parley_closed_rate_limited_total", "sessions closed for sustained flooding",
+          sum(w, &W::gateway, &GatewayStats::closed_rate_limited));
   counter(out, "parley_messages_accepted_total", "messages persisted and acknowledged",
           sum(w, &W::chat, &ChatStats::accepted));
   counter(out, "parley_messages_duplicate_total", "sends answered from dedup",
@@ -81,6 +85,11 @@ void render_roles(std::string& out, const std::vector<WorkerSnapshot>& w) {
           sum(w, &W::push, &PushStats::collapsed));
   counter(out, "parley_push_rate_limited_total", "push candidates over the per-user rate",
           sum(w, &W::push, &PushStats::rate_limited));
+  counter(out, "parley_push_muted_total", "push candidates of muted conversations", sum(w, &W::push, &PushStats::muted));
+  counter(out, "parley_push_deferred_dnd_total", "push candidates held back by do-not-disturb hours",
+          sum(w, &W::push, &PushStats::deferred_dnd));
+  counter(out, "parley_push_no_token_total", "push candidates for devices without a push token",
+          sum(w, &W::push, &PushStats::no_token));
 }
 
 void render_transport(std::string& out, const Metrics& m) {
@@ -91,8 +100,22 @@ void render_transport(std::string& out, const Metrics& m) {
   counter(out, "parley_http_requests_total", "plain HTTP requests answered", load(m.http_requests));
   counter(out, "parley_closed_write_queue_total", "sessions closed because their write queue was full",
           load(m.ws_closed_write_queue));
+  counter(out, "parley_reads_paused_total", "times a session's reads paused because its write queue passed the pause mark",
+          load(m.ws_reads_paused));
   counter(out, "parley_frames_oversize_total", "client frames over frame_bytes_max", load(m.ws_frames_oversize));
   counter(out, "parley_push_notifications_total", "push notifications emitted", load(m.push_notifications));
+  const auto push_depth = m.push_queue_depth.load(std::memory_order_relaxed);
+  gauge(out, "parley_push_queue_depth", "push notifications queued or being posted",
+        push_depth > 0 ? static_cast<std::uint64_t>(push_depth) : 0);
+  counter(out, "parley_push_queue_collapsed_total", "queued push notifications replaced by a newer one",
+          load(m.push_queue_collapsed));
+  counter(out, "parley_push_queue_refused_total", "push notifications refused, queue full", load(m.push_queue_refused));
+  counter(out, "parley_push_webhook_sent_total", "push notifications the webhook accepted", load(m.push_webhook_sent));
+  counter(out, "parley_push_webhook_retries_total", "webhook failures queued again with backoff",
+          load(m.push_webhook_retries));
+  counter(out, "parley_push_webhook_failed_total", "push notifications dead-lettered", load(m.push_webhook_dead));
+  counter(out, "parley_push_tokens_removed_total", "device push tokens removed after 410 Gone",
+          load(m.push_tokens_removed));
   counter(out, "parley_store_batches_total", "store batches written (group commits)", load(m.store_batches));
   counter(out, "parley_store_ops_total", "store operations executed", load(m.store_ops));
   counter(out, "parley_store_batch_failures_total", "store batches whose write failed",

@@ -47,8 +47,17 @@ struct Metrics {
   Counter accept_errors{0};
   Counter http_requests{0};               // plain HTTP requests answered
   Counter ws_closed_write_queue{0};       // sessions closed because their write queue was full
+  Counter ws_reads_paused{0};             // times a session's reads paused for a full write queue
   Counter ws_frames_oversize{0};          // client frames over frame_bytes_max
-  Counter push_notifications{0};          // PushNotify effects (logged; no webhook yet)
+  Counter push_notifications{0};          // PushNotify effects of the push policies
+  // Push delivery (push_sender.cpp): the persistent queue and its webhook.
+  std::atomic<std::int64_t> push_queue_depth{0};  // queued + in flight
+  Counter push_queue_collapsed{0};        // replaced a queued notification of the same device+conv
+  Counter push_queue_refused{0};          // queue at push_queue_depth_max
+  Counter push_webhook_sent{0};           // answered 2xx
+  Counter push_webhook_retries{0};        // failed and queued again with backoff
+  Counter push_webhook_dead{0};           // dead-lettered: attempts exhausted or refused by the webhook
+  Counter push_tokens_removed{0};         // answered 410 Gone
   // Store (group commit).
   Counter store_batches{0};
   Counter store_ops{0};

@@ -27,10 +27,12 @@
 
 #include "log.hpp"
 #include "net_session.hpp"
+#include "push_sender.hpp"
 #include "rocks_store.hpp"
 #include "server.hpp"
 #include "store_queue.hpp"
 #include "system_clock.hpp"
+#include "tls_proxy.hpp"
 #include "worker.hpp"
 
 namespace parley::server {
@@ -57,6 +59,7 @@ class Runtime final : public Mailboxes, public StatusSource {
 
  private:
   bool make_workers();
+  bool make_push();
   bool listen();
   void accept();
   void schedule_tick(std::size_t worker);
@@ -76,6 +79,7 @@ class Runtime final : public Mailboxes, public StatusSource {
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
   std::vector<std::unique_ptr<net::steady_timer>> tick_timers_;
   std::unique_ptr<StoreQueue> store_queue_;
+  std::unique_ptr<PushSender> push_;  // none without a webhook
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   net::io_context control_;
@@ -84,10 +88,12 @@ class Runtime final : public Mailboxes, public StatusSource {
   net::steady_timer poll_{control_};
   net::signal_set signals_;
   std::optional<tcp::socket> pending_;  // the socket being accepted, on its worker's io_context
+  std::unique_ptr<TlsTerminator> tls_;  // set with tls_cert/tls_key: every connection is TLS
   std::size_t next_accept_ = 0;
 };
 
 Runtime::~Runtime() {
+  if (push_) push_->stop();  // it posts to the workers: stopped before them
   for (auto& guard : guards_) guard.reset();
   for (auto& context : contexts_) context->stop();
   for (auto& thread : threads_) {
@@ -114,11 +120,15 @@ bool Runtime::make_workers() {
           for (auto& c : completions) w.store_done(c.role, std::move(c.done));
         });
       });
+  if (!make_push()) return false;
   for (std::size_t i = 0; i < config_.workers; ++i) {
     Worker::Config wc;
+    wc.push.collapse_window_ms = config_.push_collapse_window_ms;
+    wc.push_sink = push_.get();
     wc.index = i;
     wc.count = config_.workers;
     wc.token_secret = config_.token_secret;
+    wc.gateway = config_.gateway;
     auto worker = Worker::make(std::move(wc), clock_, *this, *store_queue_, metrics_);
     if (!worker.ok()) {
       log(LogLevel::error, "worker_failed").kv("worker", i).kv("error", worker.error().message);
@@ -126,6 +136,35 @@ bool Runtime::make_workers() {
     }
     workers_.push_back(std::move(worker.value()));
   }
+  return true;
+}
+
+// The push worker (push_sender.hpp) when a webhook is configured. A 410 from the webhook becomes a
+// PushTokenGone for the PushPolicy shard that owns the user.
+bool Runtime::make_push() {
+  if (config_.push_webhook.empty()) return true;
+  auto url = parse_webhook_url(config_.push_webhook);
+  if (!url) {
+    log(LogLevel::error, "bad_push_webhook").kv("push_webhook", config_.push_webhook).kv("error", "expected http://host[:port]/path");
+    return false;
+  }
+  PushSender::Config pc;
+  pc.url = *url;
+  pc.dir = config_.data_dir + "/push";
+  pc.sync = config_.sync;
+  pc.timeout_ms = config_.push_webhook_timeout_ms;
+  pc.queue = PushQueueConfig{config_.push_attempts_max, config_.push_backoff_base_ms, config_.push_backoff_max_ms,
+                             PushQueueConfig{}.jitter, config_.push_queue_depth_max, config_.push_seed};
+  auto sender = PushSender::start(std::move(pc), metrics_, [this](DeviceRef device, std::string token) {
+    Envelope gone = env::PushTokenGone{device, std::move(token)};
+    const std::size_t owner = Worker::owner_of(destination_of(gone), config_.workers);
+    if (owner < config_.workers) post(owner, [gone = std::move(gone)](Worker& w) mutable { w.deliver(std::move(gone)); });
+  });
+  if (!sender.ok()) {
+    log(LogLevel::error, "push_open_failed").kv("error", sender.error().message);
+    return false;
+  }
+  push_ = std::move(sender.value());
   return true;
 }
 
@@ -168,7 +207,12 @@ void Runtime::accept() {
     metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
     boost::system::error_code ignored;
     pending_->set_option(tcp::no_delay(true), ignored);
-    start_connection(std::move(*pending_), ConnectionContext{workers_[w].get(), &metrics_, this, &config_});
+    const ConnectionContext context{workers_[w].get(), &metrics_, this, &config_};
+    if (tls_) {
+      tls_->start(std::move(*pending_), context, config_.http_request_timeout_ms);
+    } else {
+      start_connection(std::move(*pending_), context);
+    }
     pending_.reset();
     accept();
   });
@@ -204,6 +248,14 @@ std::string Runtime::metrics_text() const {
 }
 
 int Runtime::run() {
+  if (!config_.tls_cert.empty()) {
+    std::string error;
+    tls_ = TlsTerminator::make(config_.tls_cert, config_.tls_key, error);
+    if (!tls_) {
+      log(LogLevel::error, "tls_setup_failed").kv("error", error);
+      return 1;
+    }
+  }
   if (!make_workers() || !listen()) return 1;
   for (std::size_t i = 0; i < workers_.size(); ++i) threads_.emplace_back([this, i] { run_worker(i); });
   const auto local = acceptor_.local_endpoint();
@@ -211,7 +263,8 @@ int Runtime::run() {
                                                    : local.address().to_string();
   ready_ = true;
   log(LogLevel::info, "listening").kv("address", host).kv("port", unsigned{local.port()})
-      .kv("workers", workers_.size()).kv("data_dir", config_.data_dir).kv("sync", config_.sync);
+      .kv("workers", workers_.size()).kv("data_dir", config_.data_dir).kv("sync", config_.sync)
+      .kv("tls", tls_ != nullptr);
   std::cout << "listening on " << host << ":" << local.port() << std::endl;  // tests read this line
   signals_.async_wait([this](boost::system::error_code ec, int signal) {
     if (!ec) on_signal(signal);
@@ -248,6 +301,7 @@ void Runtime::close_sessions() {
 void Runtime::finish_shutdown() {
   const auto open = metrics_.connections_open.load();
   if (open != 0) log(LogLevel::warn, "shutdown_sessions_left").kv("sessions", open);
+  if (push_) push_->stop();  // what it has not sent stays queued on disk for the next start
   store_queue_->stop();  // writes everything still queued (registry updates of closed sessions)
   log(LogLevel::info, "store_drained").kv("batches", metrics_.store_batches.load());
   for (auto& guard : guards_) guard.reset();
@@ -278,6 +332,12 @@ int run_server(ServerConfig config) {
     log(LogLevel::error, "store_open_failed").kv("data_dir", config.data_dir).kv("error", store.error().message);
     return 1;
   }
+  auto swept = store.value()->sweep_registry();  // before any session can connect
+  if (!swept.ok()) {
+    log(LogLevel::error, "registry_sweep_failed").kv("error", swept.error().message);
+    return 1;
+  }
+  log(LogLevel::info, "registry_swept").kv("devices_marked_offline", swept.value());
   int code = 0;
   {
     Runtime runtime(std::move(config), *store.value());

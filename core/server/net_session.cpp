@@ -1,9 +1,12 @@
 // Connections of the server (net_session.hpp), the one file that instantiates Boost.Beast.
 // A connection starts as HTTP: GET /healthz, /readyz and /metrics are answered and the connection
-// closes; an upgrade request becomes a WsSession attached to its worker. A WsSession feeds whole
+// closes; media requests are handed to media_http.cpp once their header is read (their bodies
+// stream); an upgrade request becomes a WsSession attached to its worker. A WsSession feeds whole
 // text frames to the Gateway (frames over frame_bytes_max are drained, not buffered, and reach the
 // Gateway cut to frame_bytes_max + 1 bytes so it answers frame_too_large and the session stays
-// open), and writes the shared frames it is given through a bounded queue (full: slow consumer).
+// open), and writes the shared frames it is given through a bounded queue: past a pause mark the
+// client is not read until the queue drains (or it is closed as a slow consumer after a timeout);
+// past the hard bound it is closed at once.
 // Everything of one connection runs on its worker's single thread, so no strand is needed.
 #include <utility>  // first: Boost 1.74 Asio needs std::exchange declared (TOOLCHAIN.md)
 
@@ -21,6 +24,7 @@
 #include <string>
 
 #include "log.hpp"
+#include "media_http.hpp"
 #include "net_session.hpp"
 #include "worker.hpp"
 
@@ -49,7 +53,7 @@ websocket::close_code close_code_for(ErrorCode code) {
 class WsSession final : public SessionPort, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket&& socket, const ConnectionContext& context)
-      : ws_(std::move(socket)), teardown_(ws_.get_executor()), context_(context) {}
+      : ws_(std::move(socket)), teardown_(ws_.get_executor()), stalled_(ws_.get_executor()), context_(context) {}
 
   void accept(http::request<http::string_body> request) {
     const ServerConfig& config = *context_.config;
@@ -77,6 +81,7 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
     queued_bytes_ += frame->size();
     queue_.push_back(std::move(frame));
     if (!writing_) write_next();
+    if (!paused_ && queued_bytes_ > context_.config->ws_write_queue_pause_bytes) pause_reading();
   }
 
   void close(ErrorCode reason, const std::string& message) override {
@@ -121,7 +126,34 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
       context_.metrics->ws_frames_oversize.fetch_add(1, std::memory_order_relaxed);
     }
     if (phase_ == Phase::open) context_.worker->frame_in(id_, std::move(text));
+    if (paused_ && phase_ == Phase::open) {
+      read_parked_ = true;  // resume_reading() reads on once the queue has drained
+      return;
+    }
     read();  // also while closing: the peer's close frame completes the close handshake
+  }
+
+  // Slow consumer, first step: a client whose write queue passes the pause mark is not read any
+  // more (its requests would only queue more answers). If the queue has not drained below half
+  // the mark within ws_slow_consumer_timeout_ms, the session is closed as a slow consumer.
+  void pause_reading() {
+    paused_ = true;
+    context_.metrics->ws_reads_paused.fetch_add(1, std::memory_order_relaxed);
+    log(LogLevel::debug, "session_reads_paused").kv("session", id_.value).kv("queued_bytes", queued_bytes_);
+    stalled_.expires_after(milliseconds(context_.config->ws_slow_consumer_timeout_ms));
+    stalled_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->paused_) return;
+      self->context_.metrics->ws_closed_write_queue.fetch_add(1, std::memory_order_relaxed);
+      log(LogLevel::info, "session_slow_consumer").kv("session", self->id_.value)
+          .kv("queued_bytes", self->queued_bytes_).kv("paused_ms", self->context_.config->ws_slow_consumer_timeout_ms);
+      self->request_close(websocket::close_code::try_again_later, "slow_consumer");
+    });
+  }
+
+  void resume_reading() {
+    paused_ = false;
+    stalled_.cancel();
+    if (std::exchange(read_parked_, false)) read();
   }
 
   // Keeps at most frame_bytes_max + 1 bytes of the current message: enough for the Gateway to
@@ -147,10 +179,12 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
     if (ec) {
       queue_.clear();  // the read side sees the broken connection and ends the session
       queued_bytes_ = 0;
+      if (paused_) resume_reading();  // so a read is pending to see it
       return;
     }
     queued_bytes_ -= queue_.front()->size();
     queue_.pop_front();
+    if (paused_ && queued_bytes_ <= context_.config->ws_write_queue_pause_bytes / 2) resume_reading();
     if (!queue_.empty()) return write_next();
     if (phase_ == Phase::closing && !close_started_) start_close();
   }
@@ -160,6 +194,7 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
   void request_close(websocket::close_code code, std::string reason) {
     if (phase_ != Phase::open) return;
     phase_ = Phase::closing;
+    if (paused_) resume_reading();  // the close handshake needs the peer's close frame read
     close_reason_ = websocket::close_reason(code, reason);
     teardown_.expires_after(milliseconds(context_.config->close_timeout_ms));
     teardown_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -183,6 +218,7 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
   void finish(beast::error_code ec) {
     if (phase_ == Phase::closed) return;
     phase_ = Phase::closed;
+    stalled_.cancel();
     if (!close_started_) {  // the peer closed, or the connection broke: nothing left to wait for
       teardown_.cancel();
       if (ec != websocket::error::closed) cut();
@@ -194,12 +230,15 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
 
   websocket::stream<beast::tcp_stream> ws_;
   net::steady_timer teardown_;
+  net::steady_timer stalled_;        // a paused session must drain within ws_slow_consumer_timeout_ms
   ConnectionContext context_;
   beast::flat_buffer buffer_;
   std::string text_;                 // the message being read, at most frame_bytes_max + 1 bytes
   std::deque<FramePtr> queue_;       // front is in flight while writing_
   std::size_t queued_bytes_ = 0;     // sum of the sizes of queue_'s frames
   bool writing_ = false;
+  bool paused_ = false;              // reads stop while the write queue is over the pause mark
+  bool read_parked_ = false;         // a read is owed once reading resumes
   bool close_started_ = false;
   Phase phase_ = Phase::accepting;
   websocket::close_reason close_reason_;
@@ -220,8 +259,23 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     const ServerConfig& config = *context_.config;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(config.http_header_bytes_max));
-    parser_->body_limit(config.http_body_bytes_max);
+    parser_->body_limit(std::max(config.http_body_bytes_max, config.media_bytes_max));  // see on_header
     stream_.expires_after(milliseconds(config.http_request_timeout_ms));  // slowloris
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpConnection::on_header, shared_from_this()));
+  }
+
+  // Media requests (media_http.cpp) take the connection over after the header, to stream their
+  // bodies; every other request is read whole, within http_body_bytes_max.
+  void on_header(beast::error_code ec, std::size_t n) {
+    if (ec) return on_read(ec, n);
+    const auto target = parser_->get().target();
+    if (is_media_target(std::string_view(target.data(), target.size()))) {
+      return serve_media(std::move(stream_), std::move(buffer_), std::move(*parser_), context_);
+    }
+    const auto length = parser_->content_length();
+    if (length && *length > context_.config->http_body_bytes_max) return on_read(http::error::body_limit, 0);
+    parser_->body_limit(context_.config->http_body_bytes_max);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
   }

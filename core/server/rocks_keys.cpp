@@ -122,4 +122,17 @@ std::string floor_key(ConversationId conv) {
 
 std::string registry_stamp_key() { return "r"; }
 
+std::string fanout_mark_prefix() { return "o"; }
+
+std::string fanout_mark_key(ConversationId conv) {
+  std::string key = fanout_mark_prefix();
+  put_u64_be(key, conv.value);
+  return key;
+}
+
+std::optional<ConversationId> parse_fanout_mark_key(std::string_view key) {
+  if (key.size() != 9 || key.substr(0, 1) != fanout_mark_prefix()) return std::nullopt;
+  return ConversationId{get_u64_be(key, 1)};
+}
+
 }  // namespace parley::server::rocks

@@ -46,5 +46,9 @@ std::string registry_key(UserId user, DeviceId device);  // user · device
 std::optional<DeviceRef> parse_registry_key(std::string_view key);
 std::string floor_key(ConversationId conv);  // meta: retention floor
 std::string registry_stamp_key();            // meta: registry clock
+// meta: a conversation's fan-out mark ("o" · conv), so one prefix scan lists them in id order.
+std::string fanout_mark_prefix();
+std::string fanout_mark_key(ConversationId conv);
+std::optional<ConversationId> parse_fanout_mark_key(std::string_view key);
 
 }  // namespace parley::server::rocks

@@ -83,6 +83,7 @@ store::Outcome append_message(View& view, const store::AppendMessage& op) {
   if (op.index) {
     for (const auto& index_key : index_keys(m)) view.put(Cf::search, index_key, {});
   }
+  if (auto error = advance_fanout_mark(view, m.conv, m.id, op.fanned_out)) return *error;
   return store::Appended{m, false};
 }
 

@@ -30,6 +30,12 @@ store::Outcome search_messages(View& view, const store::SearchMessages& op);
 store::Outcome registry_connect(View& view, const store::RegistryConnect& op);
 store::Outcome registry_disconnect(View& view, const store::RegistryDisconnect& op);
 store::Outcome registry_lookup(View& view, const store::RegistryLookup& op);
+// Marks every online device offline (startup, see RocksStore::sweep_registry); returns how many.
+Result<std::uint64_t> registry_sweep(View& view);
+store::Outcome mark_fanned_out(View& view, const store::MarkFannedOut& op);
+store::Outcome list_fanout_backlog(View& view, const store::ListFanoutBacklog& op);
+// The append's part of the fan-out mark: last moves to id, done to fanned_out when larger.
+std::optional<Error> advance_fanout_mark(View& view, ConversationId conv, MessageId last, MessageId done);
 
 // Retention (MemoryStore::trim): writes the floor first, then deletes older messages and their
 // index entries in writes of trim_batch_messages, each with these options; counts its writes.

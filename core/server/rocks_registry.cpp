@@ -106,4 +106,24 @@ store::Outcome registry_lookup(View& view, const store::RegistryLookup& op) {
   return result;  // by (user, device): the key order
 }
 
+// Startup: the sessions of the previous process are gone (a kill -9 wrote no disconnects), so
+// every device still marked online is marked offline, as a disconnect would have done.
+Result<std::uint64_t> registry_sweep(View& view) {
+  std::vector<DeviceRef> online;
+  Scan scan(view, Cf::registry, std::string{}, std::string{});
+  for (scan.seek_first(); scan.valid(); scan.next()) {
+    const auto ref = parse_registry_key(scan.key());
+    if (!ref) return Error{ErrorCode::internal, "corrupt registry key"};
+    auto entry = decode_device(*ref, scan.value());
+    if (!entry.ok()) return entry.error();
+    if (entry.value().location.online()) online.push_back(*ref);
+  }
+  if (auto error = scan.error()) return *error;
+  for (const DeviceRef& device : online) {
+    auto outcome = put_location(view, DeviceLocation{device, NodeId{}, SessionId{}});
+    if (const auto* error = std::get_if<Error>(&outcome)) return *error;
+  }
+  return std::uint64_t{online.size()};
+}
+
 }  // namespace parley::server::rocks

@@ -102,6 +102,8 @@ store::Outcome RocksStore::Impl::apply(rocks::View& view, const store::Op& op) {
                      [&](const store::RegistryConnect& o) { return rocks::registry_connect(view, o); },
                      [&](const store::RegistryDisconnect& o) { return rocks::registry_disconnect(view, o); },
                      [&](const store::RegistryLookup& o) { return rocks::registry_lookup(view, o); },
+                     [&](const store::MarkFannedOut& o) { return rocks::mark_fanned_out(view, o); },
+                     [&](const store::ListFanoutBacklog& o) { return rocks::list_fanout_backlog(view, o); },
                  },
                  op);
   view.end_op(!std::holds_alternative<Error>(outcome));
@@ -138,6 +140,15 @@ std::vector<store::Outcome> RocksStore::execute_batch(const std::vector<store::O
 store::Outcome RocksStore::trim(ConversationId conv, MessageId floor) {
   std::lock_guard lock(impl_->mutex);
   return rocks::trim_messages(impl_->handles, impl_->write_options, conv, floor, impl_->writes);
+}
+
+Result<std::uint64_t> RocksStore::sweep_registry() {
+  std::lock_guard lock(impl_->mutex);
+  rocks::View view(impl_->handles);
+  auto swept = rocks::registry_sweep(view);
+  if (!swept.ok()) return swept;
+  if (auto error = impl_->commit(view)) return *error;
+  return swept;
 }
 
 RocksStore::Stats RocksStore::stats() const {

@@ -43,6 +43,10 @@ class RocksStore {
   // Retention, as MemoryStore::trim: drop messages of conv with id < floor; reads report the floor.
   store::Outcome trim(ConversationId conv, MessageId floor);
 
+  // Startup: marks every device the registry still shows online offline (their sessions died with
+  // the previous process) in one durable write. Returns how many were online.
+  Result<std::uint64_t> sweep_registry();
+
   Stats stats() const;
   const std::string& path() const;
 

@@ -1,9 +1,9 @@
-// Command-line front end of `parley-server serve` (Boost.program_options).
+// Command-line front end of `parley-server serve` (keys and parsing: config.hpp).
 #pragma once
 
 namespace parley::server {
 
-// Parses the flags, checks them (the token secret names its flag when missing or short) and runs
+// Parses the flags and the --config file, checks them (errors name the key) and runs
 // the server. Returns the process exit code (2 for usage errors).
 int serve_command(int argc, char** argv);
 

@@ -38,6 +38,10 @@ Result<std::unique_ptr<Worker>> Worker::make(Config config, const Clock& clock, 
                                              StoreQueue& store, Metrics& metrics) {
   config.gateway.node = gateway_node(config.index);
   config.chat.node = gateway_node(config.index);  // unique among this process's chat services
+  // After a restart each worker re-fans out only the conversations it owns (chat_recovery.cpp).
+  config.chat.owns = [index = config.index, count = config.count](ConversationId conv) {
+    return owner_of(Destination{Role::chat, conv.value}, count) == index;
+  };
   auto chat = ChatService::make(config.chat, clock);
   if (!chat.ok()) return chat.error();
   return std::unique_ptr<Worker>(
@@ -166,6 +170,7 @@ void Worker::dispatch(Role from, std::vector<Effect> effects) {
                   .kv("conv", p.conv.value)
                   .kv("collapse_key", p.collapse_key)
                   .kv("count", p.count);
+              if (config_.push_sink != nullptr) config_.push_sink->notify(std::move(p));
             },
         },
         effect);

@@ -22,6 +22,7 @@
 #include "parley/gateway.hpp"
 #include "parley/presence.hpp"
 #include "parley/push_policy.hpp"
+#include "push_sink.hpp"
 
 namespace parley::server {
 
@@ -55,6 +56,7 @@ class Worker {
     ChatConfig chat;
     PresenceConfig presence;
     PushConfig push;
+    PushSink* push_sink = nullptr;  // where PushNotify effects go; none: only counted
   };
 
   static Result<std::unique_ptr<Worker>> make(Config config, const Clock& clock, Mailboxes& mailboxes,

@@ -56,11 +56,12 @@ chat::Conversation* ChatService::State::create_conversation(ConversationId conv,
   c.lru = lru.begin();
   if (pair) {
     c.members = {pair->first, pair->second};
-    return &c;
+  } else {
+    c.is_group = true;
+    c.loading = true;
+    request(store::GetGroup{group_of(conv)}, chat::then::LoadGroup{conv});
   }
-  c.is_group = true;
-  c.loading = true;
-  request(store::GetGroup{group_of(conv)}, chat::then::LoadGroup{conv});
+  on_created(c, conv);  // after a restart: held, or re-fanned out first (chat_recovery.cpp)
   return &c;
 }
 
@@ -119,8 +120,13 @@ void ChatService::State::on_group_loaded(const chat::then::LoadGroup& then, stor
   if (auto* loaded = std::get_if<store::GroupLoaded>(&outcome)) {
     c.group = loaded->group;
     c.members = c.group ? c.group->members : std::vector<UserId>{};
+    if (c.recovery_started) read_recovery_page(then.conv);  // it waited for the members
     resume(then.conv);
     return;
+  }
+  if (c.recovery_started) {  // the recovery starts over with the next load
+    backlog[then.conv] = c.recover_after;
+    --recovering;
   }
   // The load failed: everything queued is answered with internal and the entry is dropped, so
   // the next input retries the load.

@@ -23,6 +23,7 @@ void ChatService::State::deliver(const DeviceLocation& d, ConversationId conv, M
   const auto due_at = due.emplace(clock->now_ms() + config.redelivery_after_ms, key);
   tracked.emplace(key, chat::Tracked{frame, 0, due_at});
   stats.pending_deliveries = tracked.size();
+  ++unsettled[conv][msg];  // the conversation's fan-out cursor waits for this delivery
 }
 
 // An ack for msg covers every earlier message of the conversation on that device.
@@ -36,8 +37,10 @@ void ChatService::State::on_delivery_ack(const env::DeliveryAck& ack) {
 
 void ChatService::State::untrack(std::map<chat::DeliveryKey, chat::Tracked>::iterator it) {
   if (it->second.due) due.erase(*it->second.due);
+  const chat::DeliveryKey key = it->first;
   tracked.erase(it);
   stats.pending_deliveries = tracked.size();
+  note_settled(key.conv, key.msg);
 }
 
 void ChatService::State::run_redelivery() {

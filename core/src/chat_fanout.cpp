@@ -3,6 +3,7 @@
 // DeliverToDevice through their gateway; offline devices of other users become PushCandidates
 // (a sender's own offline devices sync instead). Steps are emitted in sequence per conversation,
 // so a lookup answered early never overtakes an earlier message. New members get a backfill step.
+// A failed lookup is asked again at the next tick (retry_lookups); the steps behind it wait.
 #include <algorithm>
 
 #include "chat_state.hpp"
@@ -55,10 +56,27 @@ void ChatService::State::on_fanout_devices(const chat::then::FanOutDevices& then
   if (c == conversations.end()) return;
   auto f = c->second.fanouts.find(then.seq);
   if (f == c->second.fanouts.end()) return;
-  // On a failed lookup the message is still durable: recipients get it when they sync.
-  if (auto* found = std::get_if<store::Devices>(&outcome)) f->second.devices = std::move(found->devices);
+  auto* found = std::get_if<store::Devices>(&outcome);
+  if (found == nullptr) {
+    // The registry is unreachable: the step keeps its place (later ones wait behind it, so order
+    // holds) and asks again at the next tick. Dropping it would leave connected recipients, who
+    // never sync, without the message.
+    lookups_stalled.emplace(then.conv, then.seq);
+    return;
+  }
+  f->second.devices = std::move(found->devices);
   f->second.devices_ready = true;
   flush_fanouts(then.conv);
+}
+
+void ChatService::State::retry_lookups() {
+  for (const auto& [conv, seq] : std::exchange(lookups_stalled, {})) {
+    auto c = conversations.find(conv);
+    if (c == conversations.end()) continue;
+    auto f = c->second.fanouts.find(seq);
+    if (f == c->second.fanouts.end()) continue;
+    request(store::RegistryLookup{f->second.recipients}, chat::then::FanOutDevices{conv, seq});
+  }
 }
 
 void ChatService::State::on_backfill_page(const chat::then::BackfillPage& then, store::Outcome& outcome) {
@@ -81,6 +99,7 @@ void ChatService::State::flush_fanouts(ConversationId conv) {
     const chat::FanOut& f = fanouts.begin()->second;
     if (!f.messages_ready || !f.devices_ready) break;
     emit_fanout(conv, f);
+    note_fanned_out(it->second, conv, f);
     fanouts.erase(fanouts.begin());
   }
 }
@@ -88,8 +107,9 @@ void ChatService::State::flush_fanouts(ConversationId conv) {
 void ChatService::State::emit_fanout(ConversationId conv, const chat::FanOut& f) {
   for (const StoredMessage& m : f.messages) {
     const FramePtr frame = chat::frame_of(protocol::Deliver{m});  // encoded once, shared by all
+    const DeviceRef skip = f.recovery ? sending_device(m) : f.sender_device;
     for (const DeviceLocation& d : f.devices) {
-      if (d.device == f.sender_device) continue;
+      if (d.device == skip) continue;
       if (!std::binary_search(f.recipients.begin(), f.recipients.end(), d.device.user)) continue;
       if (d.online()) {
         deliver(d, conv, m.id, frame);

@@ -16,7 +16,9 @@ FramePtr frame_of(const protocol::ServerFrame& frame) {
 }  // namespace chat
 
 ChatService::State::State(ChatConfig config_in, const Clock& clock_in, Snowflake ids_in)
-    : config(config_in), clock(&clock_in), ids(ids_in), dedup(config_in.dedup_entries_max) {}
+    : config(config_in), clock(&clock_in), ids(ids_in), dedup(config_in.dedup_entries_max) {
+  scan_backlog(ConversationId{});  // recovery starts with the instance: the first drain asks
+}
 
 Result<ChatService> ChatService::make(ChatConfig config, const Clock& clock) {
   auto ids = Snowflake::make(config.node, clock);
@@ -42,7 +44,11 @@ void ChatService::step(ChatInput input) {
              input);
 }
 
-void ChatService::tick() { s_->run_redelivery(); }
+void ChatService::tick() {
+  s_->run_redelivery();
+  s_->retry_lookups();
+  s_->tick_recovery();
+}
 
 std::vector<Effect> ChatService::drain() { return std::exchange(s_->effects, {}); }
 
@@ -87,6 +93,11 @@ void ChatService::State::on_store_done(StoreDone done) {
                  [&](chat::then::Sync& t) { on_sync_page(t, out); },
                  [&](chat::then::Search& t) { on_search_hits(t, out); },
                  [&](chat::then::SearchGroupCheck& t) { on_search_group_check(t, out); },
+                 [&](chat::then::ScanBacklog& t) { on_backlog_page(t, out); },
+                 [&](chat::then::RecoveryPage& t) { on_recovery_page(t, out); },
+                 [&](chat::then::MarkWritten& t) {
+                   on_mark_result(t.conv, t.up_to, !std::holds_alternative<Error>(out));
+                 },
                  [&](chat::then::GroupWrite& t) { on_group_written(t, out); },
              },
              then);

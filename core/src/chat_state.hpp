@@ -5,6 +5,7 @@
 //   chat_submit.cpp       dedup, id assignment, the append pipeline released in id order
 //   chat_fanout.cpp       ordered fan-out per conversation, pushes, new-member backfill
 //   chat_delivery.cpp     redelivery tracking (deadline-ordered) and delivery acks
+//   chat_recovery.cpp     the durable fan-out cursor and the re-fan-out after a restart
 //   chat_notify.cpp       read receipts and typing (ephemeral, never redelivered)
 //   chat_queries.cpp      history, sync, search, presence interest
 //   chat_groups.cpp       group commands applied in order with messages
@@ -15,6 +16,7 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -53,6 +55,7 @@ struct FanOut {
   std::vector<UserId> recipients;       // sorted
   DeviceRef sender_device;              // never delivered to; user 0 = nobody excluded
   bool backfill = false;                // online devices only; offline ones sync on reconnect
+  bool recovery = false;                // re-fan-out after a restart: each message skips its sender
   bool messages_ready = true;
   bool devices_ready = false;
   std::vector<DeviceLocation> devices;
@@ -71,7 +74,20 @@ struct Conversation {
   std::deque<Envelope> waiting;  // inputs held while blocked, in arrival order
   std::list<ConversationId>::iterator lru;
 
-  bool blocked() const { return loading || group_op || barrier; }
+  // Fan-out cursor (chat_recovery.cpp): live messages emitted since the last cursor written, and
+  // the cursor asked for (mark_sent) and made durable (mark_written). Evicting an idle entry
+  // forgets `unmarked`: the durable cursor then lags, which costs repeats after a restart only.
+  std::set<MessageId> unmarked;
+  MessageId mark_sent;
+  MessageId mark_written;
+  // Recovery after a restart: held until the backlog scan is read, then (if in the backlog)
+  // re-fanning out every message after recover_after.
+  bool recovering = false;
+  bool recovery_started = false;
+  bool recovery_reading = false;  // a page read is in flight
+  MessageId recover_after;
+
+  bool blocked() const { return loading || group_op || barrier || recovering; }
   bool idle() const {
     return !blocked() && appends.empty() && fanouts.empty() && waiting.empty();
   }
@@ -93,7 +109,7 @@ struct Tracked {
 // What to do when a StoreDone arrives, by the request it answers.
 namespace then {
 struct LoadGroup { ConversationId conv; };
-struct Append { ConversationId conv; MessageId msg; };
+struct Append { ConversationId conv; MessageId msg; MessageId mark; };
 struct FanOutDevices { ConversationId conv; std::uint64_t seq; };
 struct BackfillPage { ConversationId conv; std::uint64_t seq; };
 struct Redeliver { std::vector<DeliveryKey> keys; };
@@ -105,11 +121,15 @@ struct Sync { Origin origin; ConversationId conv; MessageId after; };
 struct Search { Origin origin; };
 struct SearchGroupCheck { env::SearchQuery query; };
 struct GroupWrite { ConversationId conv; Origin origin; env::GroupCommand::Kind kind; groups::Change change; };
+struct ScanBacklog { ConversationId after; };
+struct RecoveryPage { ConversationId conv; };
+struct MarkWritten { ConversationId conv; MessageId up_to; };
 }  // namespace then
 using Then = std::variant<then::LoadGroup, then::Append, then::FanOutDevices, then::BackfillPage,
                           then::Redeliver, then::ReceiptStored, then::ReceiptDevices,
                           then::TypingDevices, then::History, then::Sync, then::Search,
-                          then::SearchGroupCheck, then::GroupWrite>;
+                          then::SearchGroupCheck, then::GroupWrite, then::ScanBacklog,
+                          then::RecoveryPage, then::MarkWritten>;
 
 FramePtr frame_of(const protocol::ServerFrame& frame);
 
@@ -130,6 +150,17 @@ struct ChatService::State {
   chat::DedupCache dedup;
   std::map<chat::DeliveryKey, chat::Tracked> tracked;
   chat::DueMap due;
+  // chat_recovery.cpp: recovery after a restart, and cursors waiting to be written.
+  bool scanning = true;                                 // the backlog list is still being read
+  std::optional<ConversationId> scan_retry;             // a failed scan page, retried at tick
+  std::map<ConversationId, MessageId> backlog;          // to re-fan-out from this cursor
+  std::set<ConversationId> recovery_stalled;            // a failed page read, retried at tick
+  std::size_t recovering = 0;                           // recoveries in progress
+  std::map<ConversationId, TimeMs> marks_due;           // cursors no append has carried yet
+  std::set<std::pair<ConversationId, std::uint64_t>> lookups_stalled;  // fan-out steps to ask again
+  // Tracked deliveries per conversation and message: the cursor stays below the oldest. Kept
+  // apart from the conversation cache so that evicting an entry cannot lose them.
+  std::map<ConversationId, std::map<MessageId, std::uint32_t>> unsettled;
 
   // chat_service.cpp
   void on_envelope(Envelope input);
@@ -186,6 +217,7 @@ struct ChatService::State {
   void on_backfill_page(const chat::then::BackfillPage& then, store::Outcome& outcome);
   void flush_fanouts(ConversationId conv);
   void emit_fanout(ConversationId conv, const chat::FanOut& f);
+  void retry_lookups();
   void push_candidate(const DeviceLocation& d, const StoredMessage& m);
 
   // chat_delivery.cpp
@@ -194,6 +226,25 @@ struct ChatService::State {
   void run_redelivery();
   void on_redeliver(const chat::then::Redeliver& then, store::Outcome& outcome);
   void untrack(std::map<chat::DeliveryKey, chat::Tracked>::iterator it);
+
+  // chat_recovery.cpp
+  void scan_backlog(ConversationId after);
+  void on_backlog_page(const chat::then::ScanBacklog& then, store::Outcome& outcome);
+  void finish_scan();
+  void start_recovery(chat::Conversation& c, ConversationId conv, MessageId after);
+  void read_recovery_page(ConversationId conv);
+  void on_recovery_page(const chat::then::RecoveryPage& then, store::Outcome& outcome);
+  void finish_recovery(ConversationId conv);
+  void pump_recovery();
+  void on_created(chat::Conversation& c, ConversationId conv);
+  void note_fanned_out(chat::Conversation& c, ConversationId conv, const chat::FanOut& f);
+  void note_settled(ConversationId conv, MessageId msg);
+  MessageId settled(ConversationId conv, const chat::Conversation& c) const;
+  void mark_later(ConversationId conv, const chat::Conversation& c);
+  MessageId carry_mark(ConversationId conv, chat::Conversation& c);
+  void on_mark_result(ConversationId conv, MessageId up_to, bool ok);
+  void flush_marks();
+  void tick_recovery();
 
   // chat_notify.cpp
   void on_read_mark(env::ReadMark mark);

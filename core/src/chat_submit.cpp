@@ -62,7 +62,8 @@ void ChatService::State::append(chat::Conversation& c, StoredMessage message,
     dedup.put(message.sender, message.client_uuid, {conv, id, message.time_ms, false});
   }
   const bool index = message.body.kind != Body::Kind::encrypted;  // ciphertext is never indexed
-  request(store::AppendMessage{message, c.members, index}, chat::then::Append{conv, id});
+  const MessageId mark = carry_mark(conv, c);  // the fan-out cursor rides along (chat_recovery.cpp)
+  request(store::AppendMessage{message, c.members, index, mark}, chat::then::Append{conv, id, mark});
   chat::PendingAppend p;
   p.message = std::move(message);
   p.origin = std::move(origin);
@@ -75,7 +76,9 @@ void ChatService::State::on_appended(const chat::then::Append& then, store::Outc
   if (c == conversations.end()) return;
   auto p = c->second.appends.find(then.msg);
   if (p == c->second.appends.end()) return;
-  if (auto* appended = std::get_if<store::Appended>(&outcome)) {
+  auto* appended = std::get_if<store::Appended>(&outcome);
+  on_mark_result(then.conv, then.mark, appended != nullptr && !appended->duplicate);
+  if (appended != nullptr) {
     p->second.status = appended->duplicate ? chat::PendingAppend::Status::duplicate
                                            : chat::PendingAppend::Status::appended;
     p->second.stored = std::move(appended->stored);
@@ -127,7 +130,11 @@ void ChatService::State::complete(chat::Conversation& c, chat::PendingAppend& p)
     dedup.put(p.message.sender, p.message.client_uuid,
               {p.stored.conv, p.stored.id, p.stored.time_ms, true});
   }
-  if (!duplicate) start_fanout(c, p.message.conv, p);  // the original was fanned out already
+  // A duplicate the store answered (the cache did not know the send) may be a message whose write
+  // landed while this node crashed or after it answered an error: whether it was fanned out is
+  // unknown here, so it is fanned out again (devices dedup by id). A retention stub (the original
+  // was trimmed, empty body) has nothing to deliver.
+  if (!duplicate || p.stored.body != Body{}) start_fanout(c, p.message.conv, p);
 }
 
 void ChatService::State::ack(const chat::Origin& origin, const StoredMessage& m, bool duplicate) {

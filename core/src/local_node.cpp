@@ -59,7 +59,11 @@ LocalNode::LocalNode(Config config, const Clock& clock)
         return c;
       }(), clock)),
       presence_(config_.presence, clock),
-      push_(config_.push, clock) {}
+      push_(config_.push, clock) {
+  // A new chat service starts by reading its fan-out backlog (crash recovery): run it now.
+  dispatch(Role::chat, chat_.drain());
+  pump();
+}
 
 SessionId LocalNode::open() {
   const SessionId session{next_session_++};

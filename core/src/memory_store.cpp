@@ -28,6 +28,11 @@ struct ConversationData {
   MessageId floor;                              // oldest retained id after a trim (0 = all)
 };
 
+struct Mark {  // store::FanoutMark without its key
+  MessageId last;
+  MessageId done;
+};
+
 struct DeviceEntry {
   DeviceLocation location;
   std::uint64_t touched = 0;  // registry stamp of the last connect/disconnect: "oldest" below
@@ -44,6 +49,7 @@ struct MemoryStore::State {
   std::map<std::string, std::set<MessageKey>> index;
   std::map<UserId, std::map<DeviceId, DeviceEntry>> registry;
   std::uint64_t registry_stamp = 0;
+  std::map<ConversationId, Mark> marks;
 
   store::Outcome append(const store::AppendMessage& op);
   store::Outcome read(const store::ReadMessages& op) const;
@@ -54,6 +60,8 @@ struct MemoryStore::State {
   store::Outcome connect(const store::RegistryConnect& op);
   store::Outcome disconnect(const store::RegistryDisconnect& op);
   store::Outcome lookup(const store::RegistryLookup& op) const;
+  store::Outcome mark_fanned_out(const store::MarkFannedOut& op);
+  store::Outcome list_backlog(const store::ListFanoutBacklog& op) const;
 
   StoredMessage original_of(const StoredMessage& retry, const MessageKey& key) const;
   void index_message(const StoredMessage& m);
@@ -77,6 +85,8 @@ store::Outcome MemoryStore::execute(const store::Op& op) {
                         [&](const store::RegistryConnect& o) { return s_->connect(o); },
                         [&](const store::RegistryDisconnect& o) { return s_->disconnect(o); },
                         [&](const store::RegistryLookup& o) { return s_->lookup(o); },
+                        [&](const store::MarkFannedOut& o) { return s_->mark_fanned_out(o); },
+                        [&](const store::ListFanoutBacklog& o) { return s_->list_backlog(o); },
                     },
                     op);
 }
@@ -113,7 +123,34 @@ store::Outcome MemoryStore::State::append(const store::AppendMessage& op) {
   if (dedup_keyed) dedup.emplace(std::pair{m.sender, m.client_uuid}, MessageKey{m.conv, m.id});
   for (const UserId u : op.link_users) user_conversations[u].insert(m.conv);
   if (op.index) index_message(m);
+  Mark& mark = marks[m.conv];
+  mark.last = std::max(mark.last, m.id);
+  mark.done = std::max(mark.done, op.fanned_out);
   return store::Appended{m, false};
+}
+
+// ---- fan-out marks ---------------------------------------------------------------------------
+
+store::Outcome MemoryStore::State::mark_fanned_out(const store::MarkFannedOut& op) {
+  if (!op.conv) return Error{ErrorCode::invalid_value, "fan-out mark needs a conversation"};
+  Mark& mark = marks[op.conv];
+  mark.done = std::max(mark.done, op.up_to);
+  return store::Done{};
+}
+
+store::Outcome MemoryStore::State::list_backlog(const store::ListFanoutBacklog& op) const {
+  store::Backlog backlog;
+  const std::uint32_t limit = page_limit(op.limit);
+  for (auto it = marks.upper_bound(op.after); it != marks.end(); ++it) {
+    backlog.newest = std::max(backlog.newest, it->second.last);
+    if (it->second.last <= it->second.done) continue;
+    if (backlog.marks.size() == limit) {
+      backlog.more = true;
+      break;
+    }
+    backlog.marks.push_back({it->first, it->second.last, it->second.done});
+  }
+  return backlog;
 }
 
 // The original of a deduplicated send. If retention already dropped it, the dedup record still

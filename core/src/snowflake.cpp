@@ -37,4 +37,12 @@ std::uint64_t Snowflake::next() {
   return snowflake::compose(last_ms_ & snowflake::timestamp_max, node_, sequence_);
 }
 
+void Snowflake::advance_past(std::uint64_t id) {
+  const std::uint64_t after_ms = (id >> (snowflake::node_bits + snowflake::sequence_bits)) + 1;
+  if (started_ && after_ms <= last_ms_) return;
+  last_ms_ = after_ms;  // next() counts a clock regression while the clock is behind this
+  sequence_ = 0;
+  started_ = true;
+}
+
 }  // namespace parley

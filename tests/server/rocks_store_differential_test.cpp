@@ -32,7 +32,13 @@ struct Coverage {
   int floors = 0;
   int multi_hit_searches = 0;
   int offline_devices = 0;
+  int backlogs_with_more = 0;
+  int backlog_marks = 0;
   void count(const store::Outcome& out) {
+    if (const auto* b = std::get_if<store::Backlog>(&out)) {
+      backlogs_with_more += b->more;
+      backlog_marks += static_cast<int>(b->marks.size());
+    }
     if (const auto* a = std::get_if<store::Appended>(&out)) duplicates += a->duplicate;
     if (const auto* e = std::get_if<Error>(&out)) {
       ++errors;
@@ -71,7 +77,8 @@ class OpGenerator {
     if (roll < 74) return store::Op{search()};
     if (roll < 83) return store::Op{connect()};
     if (roll < 91) return store::Op{disconnect()};
-    if (roll < 97) return store::Op{store::RegistryLookup{users(4, true)}};
+    if (roll < 95) return store::Op{store::RegistryLookup{users(4, true)}};
+    if (roll < 97) return coin(50) ? store::Op{mark()} : store::Op{backlog()};
     const ConversationId c = conv();
     return Trim{c, pick_id(c)};
   }
@@ -139,7 +146,16 @@ class OpGenerator {
       m.body.size_bytes = r_.uniform(1 << 20);
     }
     m.time_ms = r_.uniform(1ULL << 41);
-    return store::AppendMessage{std::move(m), users(3), !coin(15)};
+    const ConversationId c = m.conv;
+    return store::AppendMessage{std::move(m), users(3), !coin(15), coin(30) ? pick_id(c) : MessageId{}};
+  }
+  store::MarkFannedOut mark() {
+    const ConversationId c = conv();
+    return store::MarkFannedOut{maybe_zero(c), pick_id(c)};
+  }
+  store::ListFanoutBacklog backlog() {
+    const ConversationId after = coin(40) ? ConversationId{} : coin(5) ? ConversationId{~std::uint64_t{0}} : conv();
+    return store::ListFanoutBacklog{after, coin(10) ? 0 : static_cast<std::uint32_t>(1 + r_.uniform(3))};
   }
   store::ReadMessages read() {
     const ConversationId c = coin(5) ? ConversationId{99} : conv();
@@ -207,6 +223,14 @@ std::string describe_full(const store::Outcome& outcome) {
           [](const store::Hits& h) { return "Hits " + describe_messages(h.hits); },
           [](const store::Devices& d) { return "Devices n=" + std::to_string(d.devices.size()); },
           [](const store::Done&) { return std::string("Done"); },
+          [](const store::Backlog& b) {
+            std::string text = "Backlog [";
+            for (const auto& m : b.marks) {
+              text += std::to_string(m.conv.value) + ":" + std::to_string(m.last.value) + ">" +
+                      std::to_string(m.done.value) + " ";
+            }
+            return text + "] more=" + std::to_string(b.more) + " newest=" + std::to_string(b.newest.value);
+          },
           [](const Error& e) { return "Error " + e.message; },
       },
       outcome);
@@ -228,6 +252,10 @@ bool same(const store::Outcome& a, const store::Outcome& b) {
           [&](const store::Hits& x) { return x.hits == std::get<store::Hits>(b).hits; },
           [&](const store::Devices& x) { return x.devices == std::get<store::Devices>(b).devices; },
           [](const store::Done&) { return true; },
+          [&](const store::Backlog& x) {
+            const auto& y = std::get<store::Backlog>(b);
+            return x.marks == y.marks && x.more == y.more && x.newest == y.newest;
+          },
           [&](const Error& x) {
             const auto& y = std::get<Error>(b);
             return x.code == y.code && x.message == y.message;
@@ -325,11 +353,14 @@ TEST(RocksStoreDifferential, SameOutcomesAsMemoryStoreOverRandomOps) {
   EXPECT_GT(coverage.floors, 100);
   EXPECT_GT(coverage.multi_hit_searches, 100);
   EXPECT_GT(coverage.offline_devices, 100);
+  EXPECT_GT(coverage.backlogs_with_more, 20);
+  EXPECT_GT(coverage.backlog_marks, 100);
   std::cout << "coverage: duplicates " << coverage.duplicates << ", errors " << coverage.errors
             << " (too many devices " << coverage.too_many_devices << "), pages with more "
             << coverage.pages_with_more << ", pages with a floor " << coverage.floors
             << ", searches with several hits " << coverage.multi_hit_searches << ", offline devices seen "
-            << coverage.offline_devices << "\n";
+            << coverage.offline_devices << ", fan-out backlog marks " << coverage.backlog_marks
+            << " (pages with more " << coverage.backlogs_with_more << ")\n";
 }
 
 }  // namespace

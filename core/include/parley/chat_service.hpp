@@ -25,9 +25,22 @@
 //   on one conversation, or needing a conversation slot when conversations_cached_max are all
 //   busy gets ErrorFrame overloaded (receipts and typing, which have no session, are shed).
 //   Follow-ups of admitted work (fan-out lookups, redelivery, system messages) always proceed.
+// - Crash recovery (docs/architecture.md, "Fan-out after a chat node crash"): fan-out and
+//   redelivery state live in memory, so each conversation keeps a durable cursor "settled up to"
+//   (fanned out, every tracked delivery acked, given up or offline). Appends carry it in their own
+//   write; a cursor that no append carried within fanout_mark_flush_ms is written on its own. A new
+//   ChatService first lists the conversations it owns whose last message is past their cursor and
+//   re-fans out those messages (devices dedup by id) before it runs their other inputs; until that
+//   list is read every conversation holds its inputs, and ids continue after the newest stored
+//   one (a clock behind them cannot reorder a conversation). A duplicate answered by the store
+//   (not by the cache) re-drives the fan-out of the original too, whose delivery this node cannot
+//   know.
+// - A failed registry lookup of a fan-out step is asked again at the next tick; later steps of
+//   the conversation wait behind it (connected recipients never sync, so dropping it loses).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <variant>
 #include <vector>
@@ -48,6 +61,11 @@ struct ChatConfig {
   std::size_t new_member_backfill = limits::new_member_backfill;
   std::size_t conversation_queue_max = limits::conversation_queue_max;      // per conversation
   std::size_t conversations_cached_max = limits::conversations_cached_max;  // idle ones are evicted
+  std::uint64_t fanout_mark_flush_ms = limits::fanout_mark_flush_ms;
+  std::size_t fanout_recoveries_max = limits::fanout_recoveries_max;
+  // Which conversations this instance owns (recovers after a restart); empty = all of them. A
+  // runtime with several chat services passes its sharding rule, so only the owner re-fans out.
+  std::function<bool(ConversationId)> owns;
 };
 
 using ChatInput = std::variant<Envelope, StoreDone>;
@@ -63,6 +81,9 @@ struct ChatStats {
   std::uint64_t pending_deliveries = 0; // now
   std::uint64_t pending_store_requests = 0; // now
   std::uint64_t overloaded = 0;       // inputs refused or shed because a bound was reached
+  std::uint64_t recovered_conversations = 0;  // re-fanned out from their durable cursor
+  std::uint64_t recovered_messages = 0;
+  std::uint64_t fanout_marks_written = 0;     // cursor writes of their own (not carried by an append)
 };
 
 class ChatService {
@@ -73,7 +94,7 @@ class ChatService {
   ChatService& operator=(ChatService&&) noexcept;
 
   void step(ChatInput input);
-  void tick();  // redelivery deadlines at the clock's current time
+  void tick();  // redelivery deadlines, fan-out cursor writes and recovery retries, at the clock's now
   std::vector<Effect> drain();
 
   const ChatStats& stats() const;

@@ -40,12 +40,24 @@ inline constexpr std::size_t pending_store_requests_max = 100'000;
 inline constexpr std::size_t devices_per_user_max = 16;
 inline constexpr std::size_t conversation_queue_max = 1'000;     // inputs waiting on one conversation
 inline constexpr std::size_t conversations_cached_max = 100'000; // per chat service instance
+inline constexpr std::uint64_t fanout_mark_flush_ms = 1'000;     // a settled cursor waits for an append to carry it
+inline constexpr std::size_t fanout_recoveries_max = 64;         // conversations re-fanned out at once after a restart
 
 // Sessions and presence.
 inline constexpr std::uint64_t heartbeat_interval_ms = 30'000;
 inline constexpr std::uint32_t heartbeats_missed_max = 3;
 inline constexpr std::uint64_t auth_timeout_ms = 10'000;         // connect → authenticated
 inline constexpr std::uint32_t session_protocol_errors_max = 32; // consecutive bad frames → close
+// Per-connection rate limit (token bucket over every client frame): a sustained rate and a burst
+// (a sync replay is acked frame by frame); over it: `rate_limited`, and after this many refused
+// frames in a row the session is closed.
+inline constexpr std::uint32_t session_frames_per_s = 200;
+inline constexpr std::uint32_t session_frames_burst = 400;
+inline constexpr std::uint32_t session_rate_refusals_max = 100;
+// A RegistryConnect that failed (registry shard failing over, a partition) is retried while the
+// session lives: first after registry_retry_delay_ms, doubling up to registry_retry_delay_ms_max.
+inline constexpr std::uint64_t registry_retry_delay_ms = 500;
+inline constexpr std::uint64_t registry_retry_delay_ms_max = 5'000;
 inline constexpr std::uint64_t presence_ttl_ms = 90'000;
 inline constexpr std::size_t presence_subscriptions_max = 1'000; // per session
 inline constexpr std::size_t watchers_per_user_max = 100'000;    // sessions watching one user

@@ -40,10 +40,13 @@ namespace store {
 // (sender, client_uuid). If that dedup record exists, nothing is written and the result is the
 // stored original. link_users: users for whom this conversation joins their conversation list
 // (search scope). index: false for encrypted bodies, which are never indexed.
+// The conversation's fan-out mark (FanoutMark.last) moves to the message's id in the same write,
+// and FanoutMark.done to fanned_out when that is larger (the owner's cursor, carried for free).
 struct AppendMessage {
   StoredMessage message;
   std::vector<UserId> link_users;
   bool index = true;
+  MessageId fanned_out;  // 0 = leave the cursor as it is
 };
 // A page of one conversation: ids in (after, before), before = 0 meaning no upper bound.
 // newest_first pages backwards from before; otherwise forwards from after.
@@ -89,8 +92,30 @@ struct RegistryLookup {  // every known device of these users, online or not
   std::vector<UserId> users;
 };
 
+// Fan-out recovery (docs/architecture.md, "Fan-out after a chat node crash"): the owner's durable
+// cursor of a conversation. Keeps the maximum; a cursor write may be lost (it is a hint: losing it
+// only re-delivers messages the devices dedup).
+struct MarkFannedOut {
+  ConversationId conv;
+  MessageId up_to;
+};
+// Conversations whose newest appended message is past their fan-out cursor (FanoutMark.last >
+// done), in conversation id order after `after`, at most limit (0 = page_size_default).
+struct ListFanoutBacklog {
+  ConversationId after;
+  std::uint32_t limit = 0;
+};
+
 using Op = std::variant<AppendMessage, ReadMessages, PutReceipt, GetGroup, PutGroup, SearchMessages,
-                        RegistryConnect, RegistryDisconnect, RegistryLookup>;
+                        RegistryConnect, RegistryDisconnect, RegistryLookup, MarkFannedOut,
+                        ListFanoutBacklog>;
+
+struct FanoutMark {
+  ConversationId conv;
+  MessageId last;  // newest message appended
+  MessageId done;  // every message up to here was fanned out and settled
+  bool operator==(const FanoutMark&) const = default;
+};
 
 struct Appended {
   StoredMessage stored;   // the new message, or the original when duplicate
@@ -111,8 +136,13 @@ struct Devices {
   std::vector<DeviceLocation> devices;
 };
 struct Done {};
+struct Backlog {
+  std::vector<FanoutMark> marks;  // conversation id order
+  bool more = false;              // more conversations follow the last one
+  MessageId newest;               // the largest `last` of every mark examined, behind or not
+};
 
-using Outcome = std::variant<Appended, Page, GroupLoaded, Hits, Devices, Done, Error>;
+using Outcome = std::variant<Appended, Page, GroupLoaded, Hits, Devices, Done, Backlog, Error>;
 
 }  // namespace store
 

@@ -48,6 +48,9 @@ class Snowflake {
 
   std::uint64_t next();
   MessageId next_message_id() { return MessageId{next()}; }
+  // Ids issued from now on are greater than `id`: a restarted generator continues after the ids
+  // the store holds, even when its clock is behind them (ChatService recovery).
+  void advance_past(std::uint64_t id);
 
   // How often the clock was seen going backwards, and how often a millisecond ran out of
   // sequence numbers: both are observable in metrics and asserted in tests.
