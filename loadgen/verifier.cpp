@@ -1,6 +1,7 @@
 // See verifier.hpp.
 #include "verifier.hpp"
 
+#include "recipients.hpp"
 #include "send_planner.hpp"
 
 namespace parley::load {
@@ -17,27 +18,14 @@ class Checker {
       ++result_.unacked_sends;
       return;
     }
-    if (send.to_group) {
-      const std::uint64_t size = people_.group_size(send.target);
-      for (std::uint64_t k = 0; k < size; ++k) check_user(send, people_.member(send.target, k));
-    } else {
-      if (send.target != send.sender) check_user(send, send.target);
-      check_user(send, send.sender);  // the sender's other devices
-    }
+    workload::for_each_recipient(people_, send, [&](std::uint64_t user, std::uint32_t device) {
+      if (shard_.owns(user)) check_device(send, device_key(user, device));
+    });
   }
 
   Verification result() const { return result_; }
 
  private:
-  void check_user(const workload::PlannedSend& send, std::uint64_t user) {
-    if (!shard_.owns(user) || user >= people_.online()) return;
-    const std::uint32_t devices = people_.devices(user);
-    for (std::uint32_t d = 0; d < devices; ++d) {
-      if (user == send.sender && d == 0) continue;  // the sending device gets the ack, not a msg
-      check_device(send, device_key(user, d));
-    }
-  }
-
   void check_device(const workload::PlannedSend& send, std::uint64_t key) {
     const auto it = recorder_.ledgers().find(key);
     if (it == recorder_.ledgers().end() || it->second.up_at_us < 0) return;

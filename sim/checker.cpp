@@ -2,18 +2,24 @@
 #include "checker.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace parley::sim {
 
 std::uint32_t Checker::planned(TimeUs intended_us, ConversationId conv, std::uint32_t sender_device,
-                               std::vector<std::uint32_t> recipients) {
+                               std::vector<std::uint32_t> recipients, std::vector<std::uint32_t> optional) {
   std::sort(recipients.begin(), recipients.end());
+  std::sort(optional.begin(), optional.end());
   Traced t;
   t.intended_us = intended_us;
   t.conv = conv;
   t.sender_device = sender_device;
-  t.got.assign(recipients.size(), false);
-  t.recipients = std::move(recipients);
+  std::merge(recipients.begin(), recipients.end(), optional.begin(), optional.end(),
+             std::back_inserter(t.recipients));
+  t.got.assign(t.recipients.size(), false);
+  for (const auto device : t.recipients) {
+    t.optional.push_back(std::binary_search(optional.begin(), optional.end(), device));
+  }
   messages_.push_back(std::move(t));
   ++counts_.sent;
   return static_cast<std::uint32_t>(messages_.size() - 1);
@@ -68,8 +74,9 @@ void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId
       ++counts_.unacked;
       continue;
     }
-    counts_.expected += t.recipients.size();
     for (std::size_t i = 0; i < t.recipients.size(); ++i) {
+      if (t.optional[i]) continue;
+      ++counts_.expected;
       if (t.got[i]) continue;
       ++counts_.missing;
       if (newest(t.recipients[i], t.conv) > t.id) ++counts_.missing_behind_newer;

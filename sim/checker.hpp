@@ -20,7 +20,7 @@ namespace parley::sim {
 struct CheckerCounts {
   std::uint64_t sent = 0;
   std::uint64_t acked = 0;
-  std::uint64_t expected = 0;      // (acked message, recipient device) pairs
+  std::uint64_t expected = 0;      // (acked message, recipient device) pairs, optional ones aside
   std::uint64_t delivered = 0;     // first deliveries
   std::uint64_t redelivered = 0;   // the same id again (dropped by the client, as the protocol says)
   std::uint64_t duplicated = 0;    // the same client uuid under a second id: dedup failed
@@ -41,9 +41,11 @@ class Checker {
  public:
   explicit Checker(std::int64_t late_after_us) : late_after_us_(late_after_us) {}
 
-  // A new traced message; returns its index (the client uuid is derived from it).
+  // A new traced message; returns its index (the client uuid is derived from it). `optional`
+  // recipients (planned mode: devices not yet connected when it was sent) count as delivered
+  // when they get it live, and are neither expected nor missing when they do not.
   std::uint32_t planned(TimeUs intended_us, ConversationId conv, std::uint32_t sender_device,
-                        std::vector<std::uint32_t> recipients);
+                        std::vector<std::uint32_t> recipients, std::vector<std::uint32_t> optional = {});
   // Returns the ack latency, or -1 if this message was already acked.
   std::int64_t acked(std::uint32_t index, MessageId id, TimeUs now_us);
   // Returns the delivery latency of a first delivery, or -1 for anything else.
@@ -81,6 +83,7 @@ class Checker {
     bool acked = false;
     std::vector<std::uint32_t> recipients;  // device indices, sorted
     std::vector<bool> got;                  // parallel to recipients
+    std::vector<bool> optional;             // parallel to recipients
   };
   std::int64_t late_after_us_;
   std::vector<Traced> messages_;

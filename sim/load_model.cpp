@@ -5,31 +5,9 @@
 #include <cmath>
 
 #include "population_model.hpp"
+#include "recipients.hpp"
 
 namespace parley::sim {
-namespace {
-
-// Mean group size as a sender sees it: pick_group chooses ∝ size, so E[s²]/E[s] over a sample.
-double size_biased_group_size(const workload::PopulationModel& population) {
-  if (population.group_count() == 0) return 2;
-  const std::uint64_t n = std::min<std::uint64_t>(population.group_count(), 20'000);
-  double s1 = 0, s2 = 0;
-  for (std::uint64_t g = 0; g < n; ++g) {
-    const double size = static_cast<double>(population.group_size(g));
-    s1 += size;
-    s2 += size * size;
-  }
-  return s1 > 0 ? s2 / s1 : 2;
-}
-
-double mean_devices(const workload::PopulationModel& population) {
-  const std::uint64_t n = std::min<std::uint64_t>(population.users(), 10'000);
-  double sum = 0;
-  for (std::uint64_t u = 0; u < n; ++u) sum += population.devices(u);
-  return n ? sum / static_cast<double>(n) : 1;
-}
-
-}  // namespace
 
 std::string_view to_string(Component component) {
   switch (component) {
@@ -57,9 +35,15 @@ LoadModel::LoadModel(const scenario::Scenario& scenario, const workload::Populat
       cost_(calibration),
       profile_(scenario.workload.profile, scenario.ramp_s),
       online_(static_cast<double>(scenario::online_users(scenario.population))),
-      devices_(mean_devices(population)) {
-  const double group_share = scenario.workload.group_share;
-  recipients_ = (1 - group_share) * 1 + group_share * (size_biased_group_size(population) - 1);
+      expected_(workload::expected_deliveries(population, scenario)),
+      devices_(expected_.devices_per_user),
+      recipients_(expected_.recipient_users) {
+  // The scenario's hot groups: each is one conversation, owned by one chat host; spread evenly,
+  // the busiest chat host owns ceil(hot groups / chat hosts) of them.
+  const auto hot_groups = scenario.population.hot_groups.count;
+  const auto chat_hosts = std::max<std::uint64_t>(scenario.topology.chat_nodes.count, 1);
+  hot_groups_ = static_cast<double>(hot_groups);
+  hot_groups_busiest_ = static_cast<double>((hot_groups + chat_hosts - 1) / chat_hosts);
   const auto& t = scenario.topology;
   auto set = [&](Component c, std::uint64_t hosts, std::uint32_t cores, double visit_us) {
     auto& s = states_[static_cast<std::size_t>(c)];
@@ -83,11 +67,13 @@ void LoadModel::set_hosts_down(Component component, std::uint64_t down) {
 void LoadModel::compute_rates(double t_s, double extra_reconnects) {
   const auto& w = scenario_.workload;
   const double connected = online_ * std::min(1.0, scenario_.ramp_s > 0 ? t_s / scenario_.ramp_s : 1.0);
-  const double concurrency = scenario_.population.concurrency;
   rates_.messages = online_ * w.messages_per_user_per_s * profile_.multiplier_at(t_s);
-  // Recipient users are online with the scenario's concurrency; the sender's other devices too.
-  rates_.deliveries = rates_.messages * (recipients_ * concurrency * devices_ + (devices_ - 1));
-  rates_.push_candidates = rates_.messages * recipients_ * (1 - concurrency);
+  // The shared definition (workload/recipients.hpp): online recipients' devices and the sender's
+  // other devices, hot groups included at their rate multiplier; offline recipients get a push.
+  rates_.deliveries = rates_.messages * expected_.per_send;
+  rates_.push_candidates = rates_.messages * recipients_ * (1 - expected_.online_share);
+  rates_.hot_messages = rates_.messages * expected_.hot_send_share;
+  rates_.hot_deliveries = rates_.hot_messages * expected_.hot_per_send;
   rates_.heartbeats = w.heartbeat_interval_s > 0 ? connected * devices_ / w.heartbeat_interval_s : 0;
   rates_.reconnects = connected * devices_ * w.reconnects_per_user_per_hour / 3600 + extra_reconnects;
   rates_.history_reads = connected * w.history_reads_per_user_per_hour / 3600;
@@ -108,7 +94,7 @@ void LoadModel::update(double t_s, double extra_reconnects) {
                        r.deliveries * cost_.fanout_us_per_recipient * 2 +  // fan-out and its ack
                        r.history_reads * cost_.chat_path_us;
   // The hot group: its messages all land on one chat node; its deliveries spread over gateways.
-  const double hot_deliveries = hot_messages_ * hot_members_ * scenario_.population.concurrency * devices_;
+  const double hot_deliveries = hot_messages_ * hot_members_ * expected_.online_share * devices_;
   const double hot_chat_us = hot_messages_ * (cost_.chat_path_us + cost_.encode_us) +
                              hot_deliveries * cost_.fanout_us_per_recipient * 2;
   chat.busy_us_per_s += hot_chat_us;
@@ -122,6 +108,7 @@ void LoadModel::update(double t_s, double extra_reconnects) {
   states_[static_cast<std::size_t>(Component::push)].busy_us_per_s =
       r.push_candidates * (cost_.push_policy_us + cost_.push_send_share * cost_.push_us);
   for (auto& s : states_) compute_queue(s);
+  update_hot_groups(chat, hot_chat_us);
   if (hot_host_) {
     hot_.hosts = hot_.hosts_up = 1;
     hot_.cores = chat.cores;
@@ -130,6 +117,23 @@ void LoadModel::update(double t_s, double extra_reconnects) {
     hot_.busy_us_per_s = others / static_cast<double>(std::max<std::uint64_t>(chat.hosts_up, 1)) + hot_chat_us;
     compute_queue(hot_);
   }
+}
+
+// The configured hot groups' share of the chat work is already in the component's total (their
+// messages and fan-out are part of the rates); what the total hides is that each lands on one
+// host: the busiest chat host carries an even share of the rest plus its hot groups entirely.
+void LoadModel::update_hot_groups(const ComponentState& chat, double fault_hot_us) {
+  const auto& r = rates_;
+  const double hot_us = r.hot_messages * (cost_.chat_path_us + cost_.encode_us) +
+                        r.hot_deliveries * cost_.fanout_us_per_recipient * 2;
+  const double hosts = static_cast<double>(std::max<std::uint64_t>(chat.hosts_up, 1));
+  const double per_group_us = hot_groups_ > 0 ? hot_us / hot_groups_ : 0;
+  hot_groups_state_.hosts = hot_groups_state_.hosts_up = 1;
+  hot_groups_state_.cores = chat.cores;
+  hot_groups_state_.visit_us = chat.visit_us;
+  hot_groups_state_.busy_us_per_s =
+      (chat.busy_us_per_s - fault_hot_us - hot_us) / hosts + per_group_us * std::min(hot_groups_busiest_, hot_groups_);
+  compute_queue(hot_groups_state_);
 }
 
 void LoadModel::set_hot_chat(std::optional<std::uint32_t> host, double messages_per_s, double members) {

@@ -15,6 +15,7 @@
 #include "parley/scenario/scenario.hpp"
 #include "population_model.hpp"
 #include "rate_profile.hpp"
+#include "recipients.hpp"
 
 namespace parley::sim {
 
@@ -45,6 +46,8 @@ struct BulkRates {  // operations per second of the whole deployment
   double heartbeats = 0;
   double reconnects = 0;
   double history_reads = 0;
+  double hot_messages = 0;     // of `messages`, those into the scenario's hot groups
+  double hot_deliveries = 0;   // of `deliveries`, those of hot-group messages
 };
 
 class LoadModel {
@@ -63,6 +66,9 @@ class LoadModel {
   void set_hot_chat(std::optional<std::uint32_t> host, double messages_per_s, double members);
   std::optional<std::uint32_t> hot_chat() const { return hot_host_; }
   const ComponentState& hot_state() const { return hot_; }
+  // The busiest chat host under the scenario's own hot groups (population.hot_groups): an even
+  // share of the other chat work plus its hot groups' whole traffic (the component total hides it).
+  const ComponentState& hot_groups_state() const { return hot_groups_state_; }
 
   // A waiting time drawn for one visit to host `index` of `component` (µs).
   std::int64_t sample_wait_us(Component component, Random& rng, std::uint32_t index = ~0U) const;
@@ -71,15 +77,18 @@ class LoadModel {
   const BulkRates& rates() const { return rates_; }
   double mean_recipients_per_message() const { return recipients_; }
   double devices_per_user() const { return devices_; }
+  const workload::DeliveryExpectation& expectation() const { return expected_; }
 
  private:
   void compute_rates(double t_s, double extra_reconnects);
   void compute_queue(ComponentState& s) const;
+  void update_hot_groups(const ComponentState& chat, double fault_hot_us);
 
   scenario::Scenario scenario_;
   Calibration cost_;
   workload::RateProfile profile_;
   double online_ = 0;
+  workload::DeliveryExpectation expected_;
   double devices_ = 1;
   double recipients_ = 1;  // recipient users per message (1:1 and group mixed, size-biased)
   BulkRates rates_;
@@ -87,6 +96,8 @@ class LoadModel {
   std::optional<std::uint32_t> hot_host_;
   double hot_messages_ = 0, hot_members_ = 0;
   ComponentState hot_;  // the hot chat host alone
+  double hot_groups_ = 0, hot_groups_busiest_ = 0;  // configured hot groups; on the busiest host
+  ComponentState hot_groups_state_;
 };
 
 // Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.

@@ -68,6 +68,7 @@ Json capacity(const scenario::Scenario& s, const SimulationResult& r, bool slos_
     }
     needed = std::max<std::uint64_t>(needed, 1);
     fits &= r.peak_utilisation[k] < 1;
+    if (c == Component::chat) fits &= r.hot_groups_chat_peak_utilisation < 1;  // one host's hot groups
     cost_now += static_cast<double>(have) * price(s.cost, c);
     cost_needed += static_cast<double>(needed) * price(s.cost, c);
     components[std::string(to_string(c))] = {{"hosts", have},
@@ -315,7 +316,11 @@ Report make_report(const scenario::Scenario& s, const Calibration& calibration,
                          {"writes_lost_unsynced", r.deployment.writes_lost_unsynced},
                          {"ids_not_monotonic", r.deployment.ids_not_monotonic},
                          {"pushes", r.deployment.pushes}, {"events", r.events}};
-  extra["bulk"] = {{"mean_recipients_per_message", round6(r.mean_recipients)}};
+  extra["bulk"] = {{"mean_recipients_per_message", round6(r.mean_recipients)},
+                   {"deliveries_per_message", round6(r.deliveries_per_message)},
+                   {"hot_group_messages_per_s_peak", round6(r.peak_hot_group_messages_per_s)},
+                   {"hot_groups_chat_host_peak_utilisation", round6(r.hot_groups_chat_peak_utilisation)}};
+  extra["traffic"] = r.planned_traffic ? "plan" : "sample";
   Json costs = Json::object();
   for (const auto& [k, v] : calibration.as_map()) costs[k] = v;
   extra["calibration_us"] = costs;

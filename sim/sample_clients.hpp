@@ -19,6 +19,7 @@
 #include "parley/metrics/histogram.hpp"
 #include "parley/protocol.hpp"
 #include "population_model.hpp"
+#include "send_planner.hpp"
 
 namespace parley::sim {
 
@@ -58,6 +59,17 @@ class SampleClients {
 
   void connect_all(TimeUs within_us);
   void create_groups(std::uint32_t count);
+  // Planned mode: the sample is every online user (sampled user k is population user k), so the
+  // traced traffic is the scenario's own plan, the one parley-load sends (workload::SendPlanner):
+  // the scenario's groups (PopulationModel), and each planned send with the recipients of
+  // workload::for_each_recipient. `intended_us` is when it is due (a group send waits for its group).
+  // Devices connect as the plan's ramp says (SendPlanner::connect_at_s, as parley-load does); a
+  // send's recipients still connecting when it is sent are optional, as parley-load's verifier
+  // expects only devices up by then (a first connection does not sync the past).
+  bool planned() const { return planned_; }
+  void connect_planned(const workload::SendPlanner& planner);
+  void create_planned_groups();
+  void send_planned(const workload::PlannedSend& send, TimeUs intended_us);
   // One traced send from sampled user `user` (group with probability group_share).
   void send_message(Random& rng, double group_share);
   void heartbeat_all();
@@ -105,11 +117,16 @@ class SampleClients {
   void on_error(std::uint32_t device, const protocol::ErrorFrame& error);
   void send_traced(std::uint32_t device, std::uint32_t index);
   void send_in(std::uint32_t device, ConversationId conv, const std::vector<std::uint32_t>& members);
-  void request_sync(std::uint32_t device, const std::vector<ConversationId>& convs);
+  void send_traced_new(std::uint32_t device, ConversationId conv, std::vector<std::uint32_t> recipients,
+                       TimeUs intended_us, std::vector<std::uint32_t> optional = {});
+  void create_group(std::uint32_t creator, protocol::GroupCreate create);
+  void request_sync(std::uint32_t device, const std::vector<ConversationId>& convs, MessageId after = {});
   std::vector<std::uint32_t> devices_of_user(std::uint32_t user) const;
 
   scenario::Scenario scenario_;
   SampleConfig config_;
+  const workload::PopulationModel* population_;
+  bool planned_ = false;
   Deployment* deployment_;
   EventCalendar* calendar_;
   Checker* checker_;
@@ -138,6 +155,7 @@ class SampleClients {
   };
   std::vector<SampleGroup> groups_;
   std::vector<std::vector<std::uint32_t>> groups_of_user_;
+  std::map<std::uint32_t, std::vector<protocol::GroupCreate>> pending_creates_;  // creator device → its creates
   std::unordered_map<std::uint64_t, std::uint32_t> device_of_session_;
   std::uint64_t connected_ = 0;
   metrics::Histogram ack_, delivery_;

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "nhpp.hpp"
+#include "send_planner.hpp"
 #include "parley/limits.hpp"
 #include "substream.hpp"
 #include "swarm.hpp"
@@ -61,6 +62,8 @@ class Simulation {
     result_.delivery = clients_.delivery_histogram();
     result_.deployment = deployment_.stats();
     result_.mean_recipients = load_.mean_recipients_per_message();
+    result_.deliveries_per_message = load_.expectation().per_send;
+    result_.planned_traffic = clients_.planned();
     result_.online_devices = static_cast<double>(scenario::online_users(scenario_.population)) * load_.devices_per_user();
     result_.sample_users = sample_users(scenario_, options_);
     result_.sample_devices = clients_.device_count();
@@ -127,11 +130,18 @@ class Simulation {
     checker_.set_reorder_excuse([this](TimeUs intended) { return reorder_excused(intended); });
     duration_us_ = static_cast<TimeUs>(scenario_.duration_s * 1e6);
     end_us_ = duration_us_ + static_cast<TimeUs>(options_.grace_s * 1e6);
-    clients_.connect_all(500'000);
-    const auto groups = static_cast<std::uint32_t>(
-        scenario_.workload.group_share > 0 ? std::clamp<std::uint64_t>(sample_users(scenario_, options_) / 10, 1, 500) : 0);
-    calendar_.at(600'000, [this, groups] { clients_.create_groups(groups); });
-    next_send();
+    if (clients_.planned()) {  // the sample is every online user: trace the scenario's own plan
+      planner_.emplace(scenario_);
+      clients_.connect_planned(*planner_);
+      calendar_.at(600'000, [this] { clients_.create_planned_groups(); });
+      next_planned_send();
+    } else {
+      clients_.connect_all(500'000);
+      const auto groups = static_cast<std::uint32_t>(
+          scenario_.workload.group_share > 0 ? std::clamp<std::uint64_t>(sample_users(scenario_, options_) / 10, 1, 500) : 0);
+      calendar_.at(600'000, [this, groups] { clients_.create_groups(groups); });
+      next_send();
+    }
     every(tick_us, tick_us, [this] { deployment_.tick_all(); });
     every(ping_every_us, ping_every_us, [this] { clients_.heartbeat_all(); });
     load_.update(0, 0);
@@ -156,6 +166,18 @@ class Simulation {
     calendar_.at(at_us, [this] {
       clients_.send_message(traffic_rng_, scenario_.workload.group_share);
       next_send();
+    });
+  }
+
+  // The plan's sends at their planned times; those due before the sample has connected and made
+  // its groups (traffic_start_us) are held until then, so every planned send is traced.
+  void next_planned_send() {
+    const auto send = planner_->next();
+    if (!send) return;
+    const TimeUs at_us = std::max<TimeUs>(send->at_us, traffic_start_us);
+    calendar_.at(at_us, [this, send = *send, at_us] {
+      clients_.send_planned(send, at_us);
+      next_planned_send();
     });
   }
 
@@ -345,6 +367,7 @@ class Simulation {
   }
 
   double arrivals_rate() const {
+    if (clients_.planned()) return scenario_.workload.messages_per_user_per_s * static_cast<double>(sample_users(scenario_, options_));
     return std::max(scenario_.workload.messages_per_user_per_s * static_cast<double>(sample_users(scenario_, options_)),
                     options_.traced_per_s);
   }
@@ -399,6 +422,9 @@ class Simulation {
     u.bulk_deliveries_per_s = load_.rates().deliveries;
     u.bulk_reconnects_per_s = load_.rates().reconnects;
     result_.peak_messages_per_s = std::max(result_.peak_messages_per_s, u.bulk_messages_per_s);
+    result_.peak_hot_group_messages_per_s = std::max(result_.peak_hot_group_messages_per_s, load_.rates().hot_messages);
+    result_.hot_groups_chat_peak_utilisation =
+        std::max(result_.hot_groups_chat_peak_utilisation, load_.hot_groups_state().utilisation);
     result_.utilisation.push_back(u);
   }
 
@@ -426,6 +452,7 @@ class Simulation {
   std::vector<std::size_t> hot_faults_;
   TimeUs last_failover_us_ = -1;
   workload::NhppArrivals arrivals_;
+  std::optional<workload::SendPlanner> planner_;  // planned mode only
   TimeUs duration_us_ = 0, end_us_ = 0;
   std::array<std::uint64_t, component_count> down_{};
   double storm_devices_ = 0, storm_until_s_ = -1;

@@ -64,6 +64,10 @@ struct SimulationResult {
   std::array<double, component_count> peak_busy_us_per_s{};
   double peak_messages_per_s = 0;
   double mean_recipients = 0;
+  bool planned_traffic = false;               // the sample traced the scenario's own plan
+  double deliveries_per_message = 0;          // the shared expectation (workload/recipients.hpp)
+  double peak_hot_group_messages_per_s = 0;   // into the scenario's hot groups (bulk)
+  double hot_groups_chat_peak_utilisation = 0;  // the busiest chat host with its hot groups
   double online_devices = 0;  // connections the gateways must hold
   DeploymentStats deployment;
   std::uint64_t sample_users = 0, sample_devices = 0, sample_gateways = 0, bytes_per_device = 0;
