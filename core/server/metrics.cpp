@@ -73,6 +73,14 @@ void render_roles(std::string& out, const std::vector<WorkerSnapshot>& w) {
           sum(w, &W::chat, &ChatStats::store_failures));
   counter(out, "parley_overloaded_total", "inputs refused or shed at a bound",
           sum(w, &W::chat, &ChatStats::overloaded));
+  counter(out, "parley_chat_recovered_conversations_total",
+          "conversations re-fanned out from their durable cursor after a restart",
+          sum(w, &W::chat, &ChatStats::recovered_conversations));
+  counter(out, "parley_chat_recovered_messages_total", "messages re-fanned out after a restart",
+          sum(w, &W::chat, &ChatStats::recovered_messages));
+  counter(out, "parley_chat_fanout_marks_written_total",
+          "fan-out cursor writes of their own (not carried by an append)",
+          sum(w, &W::chat, &ChatStats::fanout_marks_written));
   gauge(out, "parley_pending_deliveries", "deliveries awaiting a delivery ack",
         sum(w, &W::chat, &ChatStats::pending_deliveries));
   gauge(out, "parley_chat_pending_store_requests", "chat store requests in flight",

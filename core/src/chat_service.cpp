@@ -26,6 +26,9 @@ Result<ChatService> ChatService::make(ChatConfig config, const Clock& clock) {
   if (config.pending_store_requests_max == 0 || config.conversations_cached_max == 0) {
     return Error{ErrorCode::invalid_value, "chat service bounds must be at least 1"};
   }
+  if (config.receipt_authors_scan_max == 0 || config.receipt_authors_scan_max > limits::page_size_max) {
+    return Error{ErrorCode::invalid_value, "receipt_authors_scan_max must be in 1 .. page_size_max"};
+  }
   return ChatService(config, clock);
 }
 
@@ -87,6 +90,7 @@ void ChatService::State::on_store_done(StoreDone done) {
                  [&](chat::then::BackfillPage& t) { on_backfill_page(t, out); },
                  [&](chat::then::Redeliver& t) { on_redeliver(t, out); },
                  [&](chat::then::ReceiptStored& t) { on_receipt_stored(t, out); },
+                 [&](chat::then::ReceiptAuthors& t) { on_receipt_authors(t, out); },
                  [&](chat::then::ReceiptDevices& t) { on_receipt_devices(t, out); },
                  [&](chat::then::TypingDevices& t) { on_typing_devices(t, out); },
                  [&](chat::then::History& t) { on_history_page(t, out); },

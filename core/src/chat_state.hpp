@@ -86,6 +86,10 @@ struct Conversation {
   bool recovery_started = false;
   bool recovery_reading = false;  // a page read is in flight
   MessageId recover_after;
+  // Groups: each reader's newest read mark as this instance saw it, so a receipt reaches only the
+  // authors of what it newly covers. Bounded by group_members_max; forgotten on eviction (a later
+  // read then scans back from its own mark and may repeat a receipt to an author already told).
+  std::map<UserId, MessageId> read_marks;
 
   bool blocked() const { return loading || group_op || barrier || recovering; }
   bool idle() const {
@@ -113,7 +117,17 @@ struct Append { ConversationId conv; MessageId msg; MessageId mark; };
 struct FanOutDevices { ConversationId conv; std::uint64_t seq; };
 struct BackfillPage { ConversationId conv; std::uint64_t seq; };
 struct Redeliver { std::vector<DeliveryKey> keys; };
-struct ReceiptStored { DeviceRef reader; ConversationId conv; MessageId up_to; std::vector<UserId> members; };
+// after: a group reader's previous mark as this instance saw it (0 = unknown); members: who may
+// hear the receipt (a direct conversation's two users; a group's members at the read).
+struct ReceiptStored {
+  DeviceRef reader;
+  ConversationId conv;
+  MessageId up_to;
+  MessageId after;
+  bool group = false;
+  std::vector<UserId> members;
+};
+struct ReceiptAuthors { DeviceRef reader; ConversationId conv; MessageId up_to; std::vector<UserId> members; };
 struct ReceiptDevices { DeviceRef reader; ConversationId conv; MessageId up_to; };
 struct TypingDevices { DeviceRef typist; ConversationId conv; bool active; };
 struct History { Origin origin; ConversationId conv; };
@@ -126,7 +140,8 @@ struct RecoveryPage { ConversationId conv; };
 struct MarkWritten { ConversationId conv; MessageId up_to; };
 }  // namespace then
 using Then = std::variant<then::LoadGroup, then::Append, then::FanOutDevices, then::BackfillPage,
-                          then::Redeliver, then::ReceiptStored, then::ReceiptDevices,
+                          then::Redeliver, then::ReceiptStored, then::ReceiptAuthors,
+                          then::ReceiptDevices,
                           then::TypingDevices, then::History, then::Sync, then::Search,
                           then::SearchGroupCheck, then::GroupWrite, then::ScanBacklog,
                           then::RecoveryPage, then::MarkWritten>;
@@ -249,6 +264,7 @@ struct ChatService::State {
   // chat_notify.cpp
   void on_read_mark(env::ReadMark mark);
   void on_receipt_stored(chat::then::ReceiptStored& then, store::Outcome& outcome);
+  void on_receipt_authors(const chat::then::ReceiptAuthors& then, store::Outcome& outcome);
   void on_receipt_devices(const chat::then::ReceiptDevices& then, store::Outcome& outcome);
   void on_typing(env::TypingNotice notice);
   void on_typing_devices(const chat::then::TypingDevices& then, store::Outcome& outcome);

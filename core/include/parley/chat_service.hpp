@@ -35,6 +35,11 @@
 //   one (a clock behind them cannot reorder a conversation). A duplicate answered by the store
 //   (not by the cache) re-drives the fan-out of the original too, whose delivery this node cannot
 //   know.
+// - Read receipts: in a direct conversation the other member and the reader's other devices see
+//   the receipt. In a group only the reader's other devices (read-state sync) and the authors of
+//   the messages the mark newly covers (past the reader's previous mark as this instance saw it,
+//   at most receipt_authors_scan_max newest of them) do, one receipt per author: a read costs
+//   O(reader's and authors' devices), never O(members) (docs/protocol.md, "read").
 // - A failed registry lookup of a fan-out step is asked again at the next tick; later steps of
 //   the conversation wait behind it (connected recipients never sync, so dropping it loses).
 #pragma once
@@ -59,6 +64,7 @@ struct ChatConfig {
   std::size_t dedup_entries_max = limits::dedup_entries_max;
   std::size_t pending_store_requests_max = limits::pending_store_requests_max;
   std::size_t new_member_backfill = limits::new_member_backfill;
+  std::uint32_t receipt_authors_scan_max = limits::receipt_authors_scan_max;  // ≤ page_size_max
   std::size_t conversation_queue_max = limits::conversation_queue_max;      // per conversation
   std::size_t conversations_cached_max = limits::conversations_cached_max;  // idle ones are evicted
   std::uint64_t fanout_mark_flush_ms = limits::fanout_mark_flush_ms;
