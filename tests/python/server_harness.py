@@ -1,5 +1,5 @@
-"""Shared helpers of the process-level server tests (test_server_bad_input.py,
-test_crash_restart.py): start parley-server on a port it picks, mint tokens, and a WebSocket
+"""Shared helpers of the process-level server tests (test_server_e2e.py, test_server_bad_input.py,
+test_crash_restart.py, test_push_media.py): start parley-server on a port it picks, mint tokens, and a WebSocket
 client on Debian's python3-websockets. Every wait is bounded; every process is killed by its test.
 """
 import asyncio
@@ -10,10 +10,13 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 
 SERVER = os.environ.get("PARLEY_SERVER")
 SECRET = "wire-test-secret-0123456789"
 FRAME_TIMEOUT_S = 5.0
+SILENCE_S = 0.5           # "nothing else arrives"
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 10.0
 FRAMES_SKIPPED_MAX = 200
@@ -49,6 +52,13 @@ class Server:
         self.port = int(text.rsplit(":", 1)[1])
         return self
 
+    def stop(self, sig=signal.SIGTERM):
+        """Sends sig and returns (exit code, seconds it took)."""
+        started = time.monotonic()
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=STOP_TIMEOUT_S)
+        return code, time.monotonic() - started
+
     def kill(self, sig=signal.SIGKILL):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -65,6 +75,23 @@ class Server:
                 return f.read()[-4000:].decode(errors="replace")
         except OSError:
             return "(no log)"
+
+    def http(self, path):
+        """(status, body) of GET path."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=FRAME_TIMEOUT_S) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def metric(self, name):
+        """The value of one unlabelled /metrics sample."""
+        status, body = self.http("/metrics")
+        assert status == 200, status
+        for line in body.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        raise AssertionError(f"metric {name} missing")
 
     def raw_http(self, request: bytes, timeout=FRAME_TIMEOUT_S):
         """Sends raw bytes and returns the status code of the answer (None when the server just closes)."""
@@ -137,6 +164,14 @@ class Client:
             if predicate(frame):
                 return frame
         raise AssertionError("no matching frame")
+
+    async def silence(self, seconds=SILENCE_S):
+        """Asserts that nothing arrives for `seconds`."""
+        try:
+            frame = await self.recv(seconds)
+        except asyncio.TimeoutError:
+            return
+        raise AssertionError(f"unexpected frame {frame}")
 
     async def closed(self, timeout=FRAME_TIMEOUT_S):
         """Reads until the server closes the connection; returns (close code, reason, frames seen)."""

@@ -13,25 +13,18 @@ import http.client
 import http.server
 import json
 import os
-import select
 import signal
 import socket
-import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-SERVER = os.environ.get("PARLEY_SERVER")
+from server_harness import FRAME_TIMEOUT_S, SERVER, Client, Server, mint, run
+
 pytestmark = pytest.mark.skipif(not SERVER, reason="PARLEY_SERVER is not set (ctest's server.push_media sets it)")
 websockets = pytest.importorskip("websockets")
 
-SECRET = "push-media-test-secret-0123"
-FRAME_TIMEOUT_S = 5.0
-START_TIMEOUT_S = 20.0
-STOP_TIMEOUT_S = 10.0
 POST_TIMEOUT_S = 10.0      # a webhook POST we expect
 QUIET_S = 1.5              # "no POST arrives": well over the push path's latency on loopback
 MEDIA_BYTES_MAX = 65536
@@ -96,50 +89,11 @@ def free_port():
 
 # ---- the server and its clients -----------------------------------------------------------------
 
-class Server:
+class PushServer(Server):
+    """The harness's server, started with extra flags, plus waits on /metrics counters."""
+
     def __init__(self, data_dir, log_path, *extra):
-        self.data_dir, self.log_path, self.extra = data_dir, log_path, [str(e) for e in extra]
-        self.proc, self.port = None, None
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [SERVER, "serve", "--listen", "127.0.0.1", "--port", "0", "--data-dir", str(self.data_dir),
-             "--workers", "2", "--token-secret", SECRET, "--log-level", "debug", *self.extra],
-            stdout=subprocess.PIPE, stderr=log)
-        log.close()
-        deadline, line = time.monotonic() + START_TIMEOUT_S, b""
-        while not line.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"server did not report its port; log: {self.log()}"
-            ready, _, _ = select.select([self.proc.stdout], [], [], remaining)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 256)
-                assert chunk, f"server exited early ({self.proc.poll()}); log: {self.log()}"
-                line += chunk
-        self.port = int(line.decode().strip().rsplit(":", 1)[1])
-        return self
-
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-4000:].decode(errors="replace")
-        except OSError:
-            return "(no log)"
-
-    def metric(self, name):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=FRAME_TIMEOUT_S) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith(name + " "):
-                    return float(line.split()[1])
-        raise AssertionError(f"metric {name} missing")
+        super().__init__(data_dir, log_path, extra=[str(e) for e in extra])
 
     def wait_metric(self, name, at_least, timeout=POST_TIMEOUT_S):
         deadline = time.monotonic() + timeout
@@ -152,46 +106,6 @@ class Server:
         while self.metric(name) != value:
             assert time.monotonic() < deadline, f"{name} is {self.metric(name)}, not {value}"
             time.sleep(0.05)
-
-
-def mint(user, device=1):
-    out = subprocess.run([SERVER, "token", "--secret", SECRET, "--user", str(user), "--device", str(device)],
-                         capture_output=True, timeout=10, check=True)
-    return out.stdout.decode().strip()
-
-
-class Client:
-    def __init__(self, ws):
-        self.ws = ws
-
-    @classmethod
-    async def login(cls, port, user, device=1):
-        ws = await websockets.connect(f"ws://127.0.0.1:{port}/", open_timeout=FRAME_TIMEOUT_S, ping_interval=None,
-                                    close_timeout=1)
-        c = cls(ws)
-        await c.send({"op": "auth", "token": mint(user, device)})
-        ok = await c.find(lambda f: f["op"] in ("auth.ok", "error"))
-        assert ok["op"] == "auth.ok", ok
-        return c
-
-    async def send(self, frame):
-        await self.ws.send(json.dumps(frame))
-
-    async def recv(self):
-        frame = json.loads(await asyncio.wait_for(self.ws.recv(), FRAME_TIMEOUT_S))
-        if frame["op"] == "msg":
-            await self.send({"op": "delivered", "conv": frame["conv"], "msg": frame["msg"]})
-        return frame
-
-    async def find(self, predicate, skip_max=50):
-        for _ in range(skip_max):
-            frame = await self.recv()
-            if predicate(frame):
-                return frame
-        raise AssertionError("frame not found")
-
-    async def close(self):
-        await self.ws.close()
 
 
 async def send_to(client, cid, to, body):
@@ -216,10 +130,6 @@ async def register_and_leave(port, user, token):
     await asyncio.sleep(0.2)
 
 
-def run(coro):
-    asyncio.run(asyncio.wait_for(coro, 60))
-
-
 @pytest.fixture
 def hook():
     h = Webhook()
@@ -228,7 +138,7 @@ def hook():
 
 
 def start(tmp_path, *extra, name="data"):
-    return Server(tmp_path / name, tmp_path / f"{name}.log", "--push-collapse-window-ms", "0", *extra).start()
+    return PushServer(tmp_path / name, tmp_path / f"{name}.log", "--push-collapse-window-ms", "0", *extra).start()
 
 
 @pytest.fixture
@@ -395,7 +305,7 @@ def test_a_queued_notification_survives_kill_9_and_restart(tmp_path, hook):
 
 @pytest.fixture
 def media_server(tmp_path):
-    s = Server(tmp_path / "data", tmp_path / "server.log", "--media-bytes-max", MEDIA_BYTES_MAX).start()
+    s = PushServer(tmp_path / "data", tmp_path / "server.log", "--media-bytes-max", MEDIA_BYTES_MAX).start()
     yield s
     s.kill()
 

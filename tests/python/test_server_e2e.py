@@ -6,87 +6,17 @@ test runs the whole directory) every test here is skipped. Every wait is bounded
 process is killed at the end of its test.
 """
 import asyncio
-import json
 import os
-import select
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-SERVER = os.environ.get("PARLEY_SERVER")
+from server_harness import SERVER, STOP_TIMEOUT_S, Client, Server, mint, run, send_text
+
 pytestmark = pytest.mark.skipif(not SERVER, reason="PARLEY_SERVER is not set (ctest's server.e2e sets it)")
 websockets = pytest.importorskip("websockets")
-
-SECRET = "e2e-test-secret-0123456789"
-FRAME_TIMEOUT_S = 5.0     # one expected frame
-SILENCE_S = 0.5           # "nothing else arrives"
-START_TIMEOUT_S = 20.0    # the server prints its port
-STOP_TIMEOUT_S = 10.0     # SIGTERM to exit
-SCENARIO_TIMEOUT_S = 60.0
-FRAMES_SKIPPED_MAX = 50   # frames a search for one frame may pass over
-
-
-class Server:
-    """One parley-server process on 127.0.0.1 and a port of its choosing."""
-
-    def __init__(self, data_dir, log_path, workers=2):
-        self.data_dir, self.log_path, self.workers = data_dir, log_path, workers
-        self.proc, self.port = None, None
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [SERVER, "serve", "--listen", "127.0.0.1", "--port", "0", "--data-dir", str(self.data_dir),
-             "--workers", str(self.workers), "--token-secret", SECRET, "--log-level", "debug"],
-            stdout=subprocess.PIPE, stderr=log)
-        log.close()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        line = b""
-        while not line.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"server did not report its port; log: {self.log()}"
-            ready, _, _ = select.select([self.proc.stdout], [], [], remaining)
-            if ready:
-                chunk = os.read(self.proc.stdout.fileno(), 256)
-                assert chunk, f"server exited early ({self.proc.poll()}); log: {self.log()}"
-                line += chunk
-        text = line.decode().strip()
-        assert text.startswith("listening on 127.0.0.1:"), text
-        self.port = int(text.rsplit(":", 1)[1])
-        return self
-
-    def stop(self, sig=signal.SIGTERM):
-        """Sends sig and returns (exit code, seconds it took)."""
-        started = time.monotonic()
-        self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=STOP_TIMEOUT_S)
-        return code, time.monotonic() - started
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-4000:].decode(errors="replace")
-        except OSError:
-            return "(no log)"
-
-    def http(self, path):
-        """(status, body) of GET path."""
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=FRAME_TIMEOUT_S) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
 
 
 @pytest.fixture
@@ -96,87 +26,8 @@ def server(tmp_path):
     s.kill()
 
 
-def mint(user, device=1, secret=SECRET, extra=()):
-    out = subprocess.run([SERVER, "token", "--secret", secret, "--user", str(user), "--device", str(device),
-                          *extra], capture_output=True, timeout=10, check=True)
-    return out.stdout.decode().strip()
-
-
-class Client:
-    """One device's WebSocket session. Every `msg` received is acknowledged with `delivered`."""
-
-    def __init__(self, ws):
-        self.ws = ws
-
-    @classmethod
-    async def open(cls, port):
-        ws = await websockets.connect(f"ws://127.0.0.1:{port}/", open_timeout=FRAME_TIMEOUT_S,
-                                      max_size=1 << 22, ping_interval=None)
-        return cls(ws)
-
-    @classmethod
-    async def login(cls, port, user, device=1):
-        c = await cls.open(port)
-        await c.send({"op": "auth", "token": mint(user, device)})
-        ok = await c.expect("auth.ok")
-        assert ok["user"] == str(user) and ok["device"] == str(device)
-        return c
-
-    async def send(self, frame):
-        await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
-
-    async def recv(self, timeout=FRAME_TIMEOUT_S):
-        frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
-        if frame["op"] == "msg":
-            await self.send({"op": "delivered", "conv": frame["conv"], "msg": frame["msg"]})
-        return frame
-
-    async def expect(self, op, timeout=FRAME_TIMEOUT_S):
-        frame = await self.recv(timeout)
-        assert frame["op"] == op, frame
-        return frame
-
-    async def find(self, predicate):
-        """The first frame that satisfies predicate, passing over at most FRAMES_SKIPPED_MAX others."""
-        for _ in range(FRAMES_SKIPPED_MAX):
-            frame = await self.recv()
-            if predicate(frame):
-                return frame
-        raise AssertionError("no matching frame")
-
-    async def silence(self, seconds=SILENCE_S):
-        try:
-            frame = await self.recv(seconds)
-        except asyncio.TimeoutError:
-            return
-        raise AssertionError(f"unexpected frame {frame}")
-
-    async def closed(self):
-        """Waits until the server closes the connection; returns the close code."""
-        for _ in range(FRAMES_SKIPPED_MAX):
-            try:
-                await asyncio.wait_for(self.ws.recv(), FRAME_TIMEOUT_S)
-            except websockets.ConnectionClosed:
-                return self.ws.close_code
-        raise AssertionError("the connection stayed open")
-
-    async def close(self):
-        await self.ws.close()
-
-
 def text_msg(frame, text=None):
     return frame["op"] == "msg" and frame["body"]["type"] == "text" and (text is None or frame["body"]["text"] == text)
-
-
-def run(scenario):
-    return asyncio.run(asyncio.wait_for(scenario, SCENARIO_TIMEOUT_S))
-
-
-async def send_text(client, cid, text, to=None, group=None):
-    frame = {"op": "send", "rid": "r-" + cid, "id": cid, "body": {"type": "text", "text": text}}
-    frame.update({"to": str(to)} if to else {"group": group})
-    await client.send(frame)
-    return await client.find(lambda f: f["op"] in ("ack", "error"))
 
 
 def test_direct_message_ack_delivery_and_dedup(server):
@@ -260,14 +111,14 @@ def test_bad_frames_get_error_frames_and_the_session_stays_open(server):
             await noisy.send("{")
         codes = [(await noisy.expect("error"))["code"] for _ in range(32)]
         assert codes == ["bad_json"] * 32
-        assert await noisy.closed() == 1008
+        assert (await noisy.closed())[0] == 1008
 
         huge = await Client.login(server.port, 31)
         try:
             await huge.send("y" * (2 << 20))  # beyond the hard cap: the connection is failed
         except websockets.ConnectionClosed:
             pass  # the server may close while the frame is still being written
-        assert await huge.closed() == 1009  # message too big
+        assert (await huge.closed())[0] == 1009  # message too big
         await c.close()
     run(scenario())
 
@@ -320,7 +171,7 @@ def test_bad_tokens_close_the_session(server):
             c = await Client.open(server.port)
             await c.send({"op": "auth", "token": token})
             assert (await c.expect("error"))["code"] == code
-            assert await c.closed() == 1008  # policy violation
+            assert (await c.closed())[0] == 1008  # policy violation
     run(scenario())
 
 
@@ -397,7 +248,7 @@ def test_sigterm_closes_sessions_going_away_and_exits_zero(server):
     async def scenario():
         c = await Client.login(server.port, 70)
         server.proc.send_signal(signal.SIGTERM)
-        assert await c.closed() == 1001  # going away
+        assert (await c.closed())[0] == 1001  # going away
     started = time.monotonic()
     run(scenario())
     assert server.proc.wait(timeout=STOP_TIMEOUT_S) == 0, server.log()
