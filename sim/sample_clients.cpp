@@ -11,6 +11,7 @@
 #include "parley/local_node.hpp"
 #include "parley/overloaded.hpp"
 #include "population_model.hpp"
+#include "recipients.hpp"
 #include "spread.hpp"
 
 namespace parley::sim {
@@ -21,6 +22,7 @@ namespace pr = protocol;
 constexpr TimeUs retry_after_error_us = 1'000'000;
 constexpr TimeUs ack_timeout_us = 5'000'000;  // a send without an ack by then is sent again
 constexpr TimeUs request_timeout_us = 5'000'000;  // a sync without its sync.done is asked again
+constexpr TimeUs group_wait_us = 100'000;  // a planned group send waits this long for its group
 
 }  // namespace
 
@@ -28,11 +30,12 @@ SampleClients::SampleClients(const scenario::Scenario& scenario,
                              const workload::PopulationModel& population, const SampleConfig& config,
                              Deployment& deployment, EventCalendar& calendar, Checker& checker,
                              std::uint64_t seed)
-    : scenario_(scenario), config_(config), deployment_(&deployment), calendar_(&calendar),
+    : scenario_(scenario), config_(config), population_(&population), deployment_(&deployment), calendar_(&calendar),
       checker_(&checker), rng_(seed ^ 0xc11e47ULL) {
   const workload::Sampler access(scenario.topology.network.client_latency_ms);
   const std::uint64_t online = std::max<std::uint64_t>(population.online(), 1);
   config_.users = static_cast<std::uint32_t>(std::min<std::uint64_t>(config_.users, online));
+  planned_ = config_.users == population.online();
   for (std::uint32_t k = 0; k < config_.users; ++k) {
     const std::uint64_t user = k * online / config_.users;  // spread over the online users
     first_device_.push_back(static_cast<std::uint32_t>(user_of_.size()));
@@ -84,6 +87,13 @@ void SampleClients::connect_all(TimeUs within_us) {
   for (std::uint32_t d = 0; d < user_of_.size(); ++d) {
     calendar_->after(static_cast<TimeUs>(rng_.uniform(static_cast<std::uint64_t>(within_us) + 1)),
                      [this, d] { connect(d); });
+  }
+}
+
+void SampleClients::connect_planned(const workload::SendPlanner& planner) {
+  for (std::uint32_t d = 0; d < user_of_.size(); ++d) {
+    const auto at_us = static_cast<TimeUs>(planner.connect_at_s(user_of_[d]) * 1e6);
+    calendar_->at(at_us, [this, d] { connect(d); });
   }
 }
 
@@ -172,7 +182,9 @@ void SampleClients::handle(std::uint32_t device, const pr::ServerFrame& frame) {
                  [&](const pr::Deliver& d) { on_deliver(device, d.message); },
                  [&](const pr::SyncDone& s) {
                    sync_pending_[device].erase(s.conv);
-                   if (s.more) request_sync(device, {s.conv});
+                   // From `through`, not from the newest id held: a live delivery that arrived
+                   // during the replay would skip the rest of the page (docs/protocol.md).
+                   if (s.more) request_sync(device, {s.conv}, s.through);
                  },
                  [&](const pr::GroupInfo& g) {
                    if (g.rid.size() < 2 || g.rid[0] != 'g') return;
@@ -198,36 +210,44 @@ void SampleClients::on_auth(std::uint32_t device) {
     effect.last_reconnect_us = std::max(effect.last_reconnect_us,
                                         calendar_->now_us() - fault_at_us_[static_cast<std::size_t>(fault_[device])]);
   }
-  // Replay and the chat service's redeliveries (after 5 s, then again) settle within this window.
-  if (fault_[device] >= 0 || reconnected_before_[device]) {
+  // Replay and the chat service's redeliveries (after 5 s, then again) settle within this window;
+  // so does a first connection that already has messages waiting (planned mode: sent to it while
+  // it was still connecting).
+  if (fault_[device] >= 0 || reconnected_before_[device] || !position_[device].empty()) {
     fault_[device] = -1;
     recovering_until_us_[device] = calendar_->now_us() + 3 * static_cast<TimeUs>(limits::redelivery_after_ms) * 1000;
   }
   reconnected_before_[device] = 1;
+  if (auto it = pending_creates_.find(device); it != pending_creates_.end()) {
+    auto creates = std::move(it->second);
+    pending_creates_.erase(it);
+    for (auto& create : creates) to_server(device, create);
+  }
   std::vector<ConversationId> convs;
   for (const auto& [conv, last] : position_[device]) convs.push_back(conv);
   request_sync(device, convs);
   for (auto index : outbox_[device]) send_traced(device, index);  // same uuid: dedup keeps one
 }
 
-// Sync from the newest id held (docs/protocol.md); a conversation without its sync.done after the
-// timeout (its chat node may have died) is asked again, like any request without a reply.
-void SampleClients::request_sync(std::uint32_t device, const std::vector<ConversationId>& convs) {
+// Sync from the newest id held, or from `after` when given (docs/protocol.md); a conversation
+// without its sync.done after the timeout (its chat node may have died) is asked again, like any
+// request without a reply.
+void SampleClients::request_sync(std::uint32_t device, const std::vector<ConversationId>& convs, MessageId after) {
   if (convs.empty()) return;
   pr::Sync sync{"y", {}, 0};
   for (const auto conv : convs) {
-    sync.positions.push_back({conv, newest(device, conv)});
+    sync.positions.push_back({conv, after ? after : newest(device, conv)});
     sync_pending_[device].insert(conv);
   }
   to_server(device, sync);
   const auto session = session_[device];
-  calendar_->after(request_timeout_us, [this, device, session, convs] {
+  calendar_->after(request_timeout_us, [this, device, session, convs, after] {
     if (session_[device] != session || state_[device] != State::online) return;
     std::vector<ConversationId> again;
     for (const auto conv : convs) {
       if (sync_pending_[device].count(conv) != 0) again.push_back(conv);
     }
-    request_sync(device, again);
+    request_sync(device, again, after);
   });
 }
 
@@ -248,6 +268,15 @@ void SampleClients::on_ack(const pr::Ack& ack) {
 // A refused traced send (e.g. the store lost its quorum) is retried after a second with the same
 // uuid, as a client would; it stays in the outbox until acked.
 void SampleClients::on_error(std::uint32_t device, const pr::ErrorFrame& error) {
+  // The gateway registered this session late (its registry connect failed): replay what it missed.
+  // Like the replay after a reconnect, it interleaves with live deliveries (the client orders by id).
+  if (error.code == ErrorCode::resync_required && error.rid.empty()) {
+    recovering_until_us_[device] = calendar_->now_us() + 3 * static_cast<TimeUs>(limits::redelivery_after_ms) * 1000;
+    std::vector<ConversationId> convs;
+    for (const auto& [conv, last] : position_[device]) convs.push_back(conv);
+    request_sync(device, convs);
+    return;
+  }
   ++second_.errors;
   if (error.rid.size() < 2 || error.rid[0] != 's') return;
   const auto index = static_cast<std::uint32_t>(std::stoul(error.rid.substr(1)));
@@ -297,8 +326,59 @@ void SampleClients::create_groups(std::uint32_t count) {
     }
     const auto creator = first_device_[group.members[0]];
     groups_.push_back(std::move(group));
-    if (state_[creator] == State::online) to_server(creator, create);
+    create_group(creator, std::move(create));
   }
+}
+
+// A creator not online yet sends its group.create when it authenticates.
+void SampleClients::create_group(std::uint32_t creator, pr::GroupCreate create) {
+  if (state_[creator] == State::online) {
+    to_server(creator, create);
+  } else {
+    pending_creates_[creator].push_back(std::move(create));
+  }
+}
+
+// Every group of the scenario, created by its first online member with every member (online or
+// not), as parley-load's group setup does; a group without an online member is never posted to.
+void SampleClients::create_planned_groups() {
+  const auto& people = *population_;
+  for (std::uint64_t g = 0; g < people.group_count(); ++g) {
+    SampleGroup group;
+    pr::GroupCreate create{"g" + std::to_string(g), "group " + std::to_string(g), {}};
+    for (std::uint64_t k = 0; k < people.group_size(g); ++k) {
+      const auto user = people.member(g, k);
+      if (user < config_.users) group.members.push_back(static_cast<std::uint32_t>(user));
+      if (group.members.empty() || group.members.front() != user) create.members.push_back(UserId{user + 1});
+    }
+    groups_.push_back(group);
+    if (!group.members.empty()) create_group(first_device_[group.members.front()], std::move(create));
+  }
+}
+
+// The planned send from the sender's first device (parley-load sends from device 0).
+void SampleClients::send_planned(const workload::PlannedSend& send, TimeUs intended_us) {
+  const auto sender = static_cast<std::uint32_t>(send.sender);
+  if (sender >= config_.users || first_device_[sender + 1] == first_device_[sender]) return;
+  ConversationId conv;
+  if (send.to_group) {
+    if (send.target >= groups_.size()) return;
+    if (!groups_[send.target].id) {  // its group.create is still on its way: retry shortly
+      calendar_->after(group_wait_us, [this, send, intended_us] { send_planned(send, intended_us); });
+      return;
+    }
+    conv = group_conversation(groups_[send.target].id).value();
+  } else {
+    if (send.target == send.sender) return;
+    conv = direct_conversation(UserId{send.sender + 1}, UserId{send.target + 1}).value();
+  }
+  std::vector<std::uint32_t> recipients, optional;
+  workload::for_each_recipient(*population_, send, [&](std::uint64_t user, std::uint32_t d) {
+    const auto device = first_device_[user] + d;
+    if (device >= first_device_[user + 1]) return;  // beyond devices_max
+    (state_[device] == State::online ? recipients : optional).push_back(device);
+  });
+  send_traced_new(first_device_[sender], conv, std::move(recipients), intended_us, std::move(optional));
 }
 
 std::uint64_t SampleClients::groups_ready() const {
@@ -334,10 +414,18 @@ void SampleClients::send_in(std::uint32_t device, ConversationId conv, const std
   for (auto member : members) {
     for (auto d : devices_of_user(member)) {
       if (d != device) recipients.push_back(d);
-      position_[d].try_emplace(conv, MessageId{});  // the client's conversation list
     }
   }
-  const auto index = checker_->planned(calendar_->now_us(), conv, device, std::move(recipients));
+  send_traced_new(device, conv, std::move(recipients), calendar_->now_us());
+}
+
+void SampleClients::send_traced_new(std::uint32_t device, ConversationId conv,
+                                    std::vector<std::uint32_t> recipients, TimeUs intended_us,
+                                    std::vector<std::uint32_t> optional) {
+  // The conversation list of the devices that hold the conversation (optional ones do not yet).
+  for (auto d : recipients) position_[d].try_emplace(conv, MessageId{});
+  if (optional.empty() || state_[device] == State::online) position_[device].try_emplace(conv, MessageId{});
+  const auto index = checker_->planned(intended_us, conv, device, std::move(recipients), std::move(optional));
   ++second_.sends;
   outbox_[device].push_back(index);
   if (state_[device] == State::online) send_traced(device, index);

@@ -18,7 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +52,8 @@ websocket::close_code close_code_for(ErrorCode code) {
 
 class WsSession final : public SessionPort, public std::enable_shared_from_this<WsSession> {
  public:
+  static constexpr std::size_t idle_read_bytes = 256;
+
   WsSession(tcp::socket&& socket, const ConnectionContext& context)
       : ws_(std::move(socket)), teardown_(ws_.get_executor()), stalled_(ws_.get_executor()), context_(context) {}
 
@@ -111,8 +113,11 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
                                queued_bytes_ + frame_bytes > config.ws_write_queue_bytes_max);
   }
 
+  // Between messages the read waits with a small buffer (Beast prepares it before waiting, and an
+  // idle session spends its life there); inside a message it reads ws_read_chunk_bytes at a time.
   void read() {
-    ws_.async_read_some(buffer_, context_.config->ws_read_chunk_bytes,
+    const std::size_t chunk = ws_.is_message_done() ? idle_read_bytes : context_.config->ws_read_chunk_bytes;
+    ws_.async_read_some(buffer_, chunk,
                         beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
   }
 
@@ -212,7 +217,7 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
 
   void cut() {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);  // every pending operation fails now
+    ws_.next_layer().close(ignored);  // every pending operation fails now
   }
 
   void finish(beast::error_code ec) {
@@ -228,13 +233,17 @@ class WsSession final : public SessionPort, public std::enable_shared_from_this<
     context_.worker->detach(id_);
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  // A plain socket below the WebSocket, not a beast::tcp_stream (whose expiry timer every
+  // connection would carry unused): the handshake and close timeouts are the WebSocket stream's
+  // own timer, the close deadline is teardown_, idleness is the Gateway's heartbeat deadline.
+  websocket::stream<tcp::socket> ws_;
   net::steady_timer teardown_;
   net::steady_timer stalled_;        // a paused session must drain within ws_slow_consumer_timeout_ms
   ConnectionContext context_;
   beast::flat_buffer buffer_;
   std::string text_;                 // the message being read, at most frame_bytes_max + 1 bytes
-  std::deque<FramePtr> queue_;       // front is in flight while writing_
+  std::list<FramePtr> queue_;        // front is in flight while writing_; a list, because an
+                                     // empty libstdc++ deque already holds a 512-byte block
   std::size_t queued_bytes_ = 0;     // sum of the sizes of queue_'s frames
   bool writing_ = false;
   bool paused_ = false;              // reads stop while the write queue is over the pause mark

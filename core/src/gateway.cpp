@@ -1,6 +1,6 @@
 // Gateway role (gateway.hpp): the one switch over inputs, the session lifecycle, authentication
-// and the heartbeat / auth deadlines. Client frames: gateway_frames.cpp; envelopes for our
-// sessions: gateway_delivery.cpp. Contract: a session that we close or that the transport reports
+// and the heartbeat / auth deadlines (which also time gateway_registry.cpp's retries). Client
+// frames: gateway_frames.cpp; envelopes for our sessions: gateway_delivery.cpp. Contract: a session that we close or that the transport reports
 // closed leaves no state behind and gets no frame after its CloseSession.
 #include "parley/gateway.hpp"
 
@@ -35,6 +35,8 @@ void Gateway::State::open(SessionId id) {
   s.id = id;
   s.auth_deadline_ms = now() + config_.auth_timeout_ms;
   s.last_activity_ms = now();
+  s.rate_millitokens = std::uint64_t{config_.frames_burst} * 1000;
+  s.rate_refilled_ms = now();
   arm(s);
   stats_.sessions = sessions_.size();
 }
@@ -89,7 +91,7 @@ void Gateway::State::authenticate(Session& s, const TokenClaims& claims) {
     at->second = s.id;
   }
   send(s.id, protocol::AuthOk{claims.user, claims.device, s.id, config_.heartbeat_interval_ms, t});
-  effects_.push_back(StoreRequest{next_request(), store::RegistryConnect{device, config_.node, s.id}});
+  register_session(s);
   route(env::DeviceOnline{device, ref(s.id)});
   // The old session closes after the new one is announced: its RegistryDisconnect and
   // DeviceOffline then name a session that is no longer the device's, so the registry and
@@ -109,11 +111,15 @@ void Gateway::State::tick() {
     Session* s = find(id);
     PARLEY_ASSERT(s != nullptr);  // end() removes a session's timer with the session
     s->timer_ms = 0;
-    if (deadline_of(*s) > t) {
-      arm(*s);  // frames arrived since the entry was placed: wait for the real deadline
-    } else {
+    if (expiry_of(*s) <= t) {
       expire(*s);
+      continue;
     }
+    if (s->registry_retry_ms != 0 && s->registry_retry_ms <= t) {
+      s->registry_retry_ms = 0;
+      register_session(*s);
+    }
+    arm(*s);  // the next deadline (frames may have moved the expiry since the entry was placed)
   }
 }
 
@@ -130,6 +136,11 @@ void Gateway::State::expire(Session& s) {
 }
 
 TimeMs Gateway::State::deadline_of(const Session& s) const {
+  const TimeMs expiry = expiry_of(s);
+  return s.registry_retry_ms != 0 ? std::min(expiry, s.registry_retry_ms) : expiry;
+}
+
+TimeMs Gateway::State::expiry_of(const Session& s) const {
   if (!s.authenticated) return s.auth_deadline_ms;
   return s.last_activity_ms + config_.heartbeat_interval_ms * config_.heartbeats_missed_max;
 }
@@ -153,6 +164,7 @@ void Gateway::State::end(SessionId id) {
   Session& s = it->second;
   timers_.erase({s.timer_ms, id});
   if (s.verifying) verifying_.erase(s.verifying);
+  if (s.registering) registering_.erase(s.registering);
   if (s.authenticated) {
     effects_.push_back(
         StoreRequest{next_request(), store::RegistryDisconnect{s.device, config_.node, id}});
@@ -196,10 +208,7 @@ void Gateway::step(GatewayInput input) {
                  [&](gw::FrameIn& in) { s_->on_frame(in); },
                  [&](gw::Closed& in) { s_->on_closed(in.session); },
                  [&](TokenVerified& in) { s_->on_verified(in); },
-                 // Registry writes are fire-and-forget: a lost connect is repaired by the next
-                 // reconnect, and a stale location only makes ChatService deliver to a session
-                 // that is gone, which we drop and the device syncs later.
-                 [&](StoreDone&) {},
+                 [&](StoreDone& in) { s_->on_store_done(in); },
                  [&](Envelope& in) { s_->on_envelope(in); },
              },
              input);

@@ -1,7 +1,8 @@
 // Gateway: envelopes for our sessions become SendFrame effects. Deliveries are tracked per session
 // in a bounded window of unacked (conversation, message) pairs: a device that stops acking is a
 // slow consumer and is closed before its window can grow memory without bound. A device with no
-// session here is skipped silently: ChatService re-resolves it and the device syncs on reconnect.
+// session here is skipped silently: ChatService re-resolves it and the device syncs on reconnect;
+// so is a session out of the registry (gateway_registry.cpp), which syncs once registered.
 #include <iterator>
 #include <string>
 #include <utility>
@@ -40,6 +41,9 @@ void Gateway::State::deliver(const env::DeliverToDevice& d) {
   auto at = by_device_.find(d.device);
   if (at == by_device_.end()) return;
   Session& s = *find(at->second);
+  // Out of the registry since a failed connect: the `sync` it is told to send once registered
+  // replays this message, and holding it back keeps the client's position behind older gaps.
+  if (s.unregistered) return;
   auto conv = s.in_flight.find(d.conv);
   const bool redelivery = conv != s.in_flight.end() && conv->second.contains(d.msg);
   if (!redelivery) {

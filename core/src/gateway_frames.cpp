@@ -45,6 +45,7 @@ void Gateway::State::on_frame(gw::FrameIn& in) {
   touch(*s);
   std::string rid;
   auto decoded = protocol::decode_client(in.text, &rid);
+  if (!admit(*s, rid)) return;
   if (!decoded.ok()) {
     protocol_error(*s, decoded.error().code, decoded.error().message, std::move(rid));
     return;
@@ -70,6 +71,37 @@ void Gateway::State::touch(Session& s) {
     s.presence_sent_ms = t;
     route(env::DeviceOnline{s.device, ref(s.id)});
   }
+}
+
+// Every frame, good or bad, costs one token; the bucket holds frames_burst and refills at
+// frames_per_s. A refused frame is answered rate_limited (with its rid, so the client knows which
+// request to retry) and not acted on; rate_refusals_max refusals in a row close the session.
+bool Gateway::State::admit(Session& s, std::string rid) {
+  if (config_.frames_per_s == 0) return true;
+  constexpr std::uint64_t frame_cost = 1000;
+  const TimeMs t = now();
+  const std::uint64_t capacity = std::uint64_t{config_.frames_burst} * frame_cost;
+  if (t > s.rate_refilled_ms) {  // ms × frames/s = thousandths of a frame
+    const std::uint64_t refill = (t - s.rate_refilled_ms) * config_.frames_per_s;
+    s.rate_millitokens = std::min(capacity, s.rate_millitokens + refill);
+    s.rate_refilled_ms = t;
+  }
+  if (s.rate_millitokens >= frame_cost) {
+    s.rate_millitokens -= frame_cost;
+    s.rate_refusals = 0;
+    return true;
+  }
+  ++stats_.frames_rate_limited;
+  const std::string limit = "over " + std::to_string(config_.frames_per_s) + " frames/s (burst " +
+                            std::to_string(config_.frames_burst) + ")";
+  if (++s.rate_refusals >= config_.rate_refusals_max) {
+    ++stats_.closed_rate_limited;
+    close(s, ErrorCode::rate_limited, limit + ": " + std::to_string(s.rate_refusals) + " frames refused in a row",
+          std::move(rid));
+    return false;
+  }
+  send_error(s.id, ErrorCode::rate_limited, limit + ": slow down and retry", std::move(rid));
+  return false;
 }
 
 // A client that keeps sending frames we cannot use is closed after protocol_errors_max in a row;

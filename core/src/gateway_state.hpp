@@ -1,6 +1,7 @@
-// Private state of the Gateway role, shared by its three translation units: gateway.cpp (session
-// lifecycle, auth, deadlines), gateway_frames.cpp (client frames → envelopes) and
-// gateway_delivery.cpp (envelopes → frames, per-device delivery windows, watch lists).
+// Private state of the Gateway role, shared by its translation units: gateway.cpp (session
+// lifecycle, auth, deadlines), gateway_frames.cpp (client frames → envelopes),
+// gateway_delivery.cpp (envelopes → frames, per-device delivery windows, watch lists) and
+// gateway_registry.cpp (the session's registry connect, retried until it succeeds).
 #pragma once
 
 #include <cstdint>
@@ -29,10 +30,23 @@ struct Gateway::State {
     TimeMs presence_sent_ms = 0;      // last DeviceOnline routed for this session
     TimeMs timer_ms = 0;              // this session's key in timers_; <= its real deadline
     std::uint32_t consecutive_errors = 0;
+    // Rate limit: a token bucket in thousandths of a frame, refilled lazily when a frame arrives.
+    std::uint64_t rate_millitokens = 0;
+    TimeMs rate_refilled_ms = 0;
+    std::uint32_t rate_refusals = 0;  // frames refused in a row
     // The delivery window: messages sent and not yet acked, by conversation.
     std::map<ConversationId, std::set<MessageId>> in_flight;
     std::size_t in_flight_count = 0;
     std::set<UserId> watched;         // presence subscriptions, ordered for deterministic unwatch
+    // Registry: the RegistryConnect in flight (0 = none), the time of the next attempt after a
+    // failure (0 = none due) and the backoff before the attempt after that. `unregistered` is set
+    // by a failed connect and cleared by a successful one: live deliveries are withheld meanwhile
+    // (the chat service redelivers them), so the client's positions cannot skip a missed message
+    // before the `sync` it is told to send.
+    RequestId registering;
+    TimeMs registry_retry_ms = 0;
+    std::uint64_t registry_backoff_ms = 0;
+    bool unregistered = false;
   };
 
   State(GatewayConfig config, const Clock& clock);
@@ -47,12 +61,20 @@ struct Gateway::State {
   void close(Session& s, ErrorCode code, std::string message, std::string rid = {});
   void end(SessionId id);  // emits the leaving envelopes and drops the session's state
   void arm(Session& s);    // (re)places the session in timers_ at its real deadline
-  TimeMs deadline_of(const Session& s) const;
+  TimeMs deadline_of(const Session& s) const;  // the earliest of expiry and registry retry
+  TimeMs expiry_of(const Session& s) const;    // auth or heartbeat deadline
   Session* find(SessionId id);
+
+  // gateway_registry.cpp: the session's place in the connection registry.
+  void register_session(Session& s);
+  void on_store_done(const StoreDone& done);
+  void registry_failed(Session& s);
+  void registry_succeeded(Session& s);
 
   // gateway_frames.cpp: one client frame.
   void on_frame(gw::FrameIn& in);
   void touch(Session& s);
+  bool admit(Session& s, std::string rid);  // the rate limit; false: refused and answered
   void protocol_error(Session& s, ErrorCode code, std::string message, std::string rid);
   void before_auth(Session& s, protocol::ClientFrame& frame);
   void handle(Session& s, protocol::ClientFrame& frame);
@@ -82,6 +104,7 @@ struct Gateway::State {
   std::unordered_map<SessionId, Session> sessions_;
   std::unordered_map<DeviceRef, SessionId> by_device_;      // authenticated sessions only
   std::unordered_map<RequestId, SessionId> verifying_;      // VerifyToken in flight
+  std::unordered_map<RequestId, SessionId> registering_;    // RegistryConnect in flight
   // Deadlines, earliest first. Entries are lazy: a frame only moves last_activity_ms, and tick()
   // re-arms an entry that pops before its session's real deadline, so a busy session costs no
   // tree update per frame and tick() touches only sessions that are due.

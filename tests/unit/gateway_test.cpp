@@ -8,113 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "gateway_harness.hpp"
 #include "parley/conversation.hpp"
 #include "parley/snowflake.hpp"
 
 namespace parley {
 namespace {
 
-constexpr NodeId kNode{7};
-constexpr SessionId kS1{101};
-constexpr SessionId kS2{102};
-constexpr DeviceRef kAlice{UserId{1}, DeviceId{1}};
-constexpr DeviceRef kBob{UserId{2}, DeviceId{1}};
-constexpr ConversationId kConvA{11};
-constexpr ConversationId kConvB{12};
-constexpr std::uint64_t kHour = 3'600'000;
-
-template <class T>
-std::vector<T> all_of(const std::vector<Effect>& effects) {
-  std::vector<T> out;
-  for (const auto& e : effects) {
-    if (const auto* t = std::get_if<T>(&e)) out.push_back(*t);
-  }
-  return out;
-}
-
-template <class E>
-std::vector<E> routed(const std::vector<Effect>& effects) {
-  std::vector<E> out;
-  for (const auto& route : all_of<Route>(effects)) {
-    if (const auto* e = std::get_if<E>(&route.envelope)) out.push_back(*e);
-  }
-  return out;
-}
-
-protocol::ServerFrame decode(const FramePtr& frame) {
-  auto decoded = protocol::decode_server(*frame);
-  EXPECT_TRUE(decoded.ok()) << *frame;
-  return decoded.ok() ? decoded.value() : protocol::ServerFrame{protocol::ErrorFrame{}};
-}
-
-// The frames sent to one session, decoded, in order.
-std::vector<protocol::ServerFrame> frames_to(const std::vector<Effect>& effects, SessionId session) {
-  std::vector<protocol::ServerFrame> out;
-  for (const auto& send : all_of<SendFrame>(effects)) {
-    if (send.session == session) out.push_back(decode(send.frame));
-  }
-  return out;
-}
-
-// The error frames sent to one session.
-std::vector<protocol::ErrorFrame> errors_to(const std::vector<Effect>& effects, SessionId session) {
-  std::vector<protocol::ErrorFrame> out;
-  for (const auto& f : frames_to(effects, session)) {
-    if (const auto* e = std::get_if<protocol::ErrorFrame>(&f)) out.push_back(*e);
-  }
-  return out;
-}
-
-bool closed(const std::vector<Effect>& effects, SessionId session, ErrorCode reason) {
-  for (const auto& c : all_of<CloseSession>(effects)) {
-    if (c.session == session && c.reason == reason) return true;
-  }
-  return false;
-}
-
-FramePtr shared(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
-
-GatewayConfig config_with(std::size_t window = limits::device_window_max,
-                          std::size_t watched = limits::presence_subscriptions_max) {
-  GatewayConfig c;
-  c.node = kNode;
-  c.device_window_max = window;
-  c.watched_users_max = watched;
-  return c;
-}
-
-class GatewayTest : public ::testing::Test {
- protected:
-  explicit GatewayTest(GatewayConfig config = config_with()) : gw_(config, clock_) {}
-
-  void frame(SessionId s, const protocol::ClientFrame& f) { gw_.step(gw::FrameIn{s, protocol::encode(f)}); }
-  void raw(SessionId s, std::string text) { gw_.step(gw::FrameIn{s, std::move(text)}); }
-  std::vector<Effect> drain() { return gw_.drain(); }
-
-  // Opens s and sends Auth; returns the VerifyToken request.
-  RequestId start_auth(SessionId s, std::string token = "token") {
-    gw_.step(gw::Opened{s});
-    frame(s, protocol::Auth{token});
-    auto verify = all_of<VerifyToken>(drain());
-    EXPECT_EQ(verify.size(), 1u);
-    return verify.empty() ? RequestId{} : verify[0].req;
-  }
-  void verified(RequestId req, Result<TokenClaims> claims) {
-    gw_.step(TokenVerified{req, std::move(claims)});
-  }
-  TokenClaims claims_of(DeviceRef d) { return TokenClaims{d.user, d.device, clock_.now_ms() + kHour}; }
-  // Opens and authenticates s as d, dropping the effects of doing so.
-  void login(SessionId s, DeviceRef d) {
-    verified(start_auth(s), claims_of(d));
-    drain();
-  }
-  void deliver(DeviceRef d, ConversationId conv, std::uint64_t msg) {
-    gw_.step(Envelope{env::DeliverToDevice{kNode, d, conv, MessageId{msg}, shared("{\"op\":\"msg\"}")}});
-  }
-
-  ManualClock clock_;
-  Gateway gw_;
-};
+using namespace gateway_testing;  // NOLINT: the harness is this file's vocabulary
 
 // ---- authentication ----------------------------------------------------------------------------
 
@@ -399,54 +300,6 @@ TEST_F(GatewayTest, TooManyConsecutiveBadFramesCloseTheSession) {
   EXPECT_EQ(gw_.stats().protocol_errors, 2 * limits::session_protocol_errors_max - 1);
 }
 
-// ---- delivery window ---------------------------------------------------------------------------
-
-class GatewayWindowTest : public GatewayTest {
- protected:
-  GatewayWindowTest() : GatewayTest(config_with(3)) {}
-};
-
-TEST_F(GatewayWindowTest, DeliveryBeyondTheWindowClosesASlowConsumer) {
-  login(kS1, kAlice);
-  for (std::uint64_t m = 1; m <= 3; ++m) deliver(kAlice, kConvA, m);
-  deliver(kAlice, kConvA, 2);  // a redelivery does not take another place in the window
-  auto fx = drain();
-  EXPECT_EQ(all_of<SendFrame>(fx).size(), 4u);
-  EXPECT_TRUE(all_of<CloseSession>(fx).empty());
-
-  deliver(kAlice, kConvB, 4);
-  fx = drain();
-  ASSERT_EQ(errors_to(fx, kS1).size(), 1u);  // the error, not the message
-  EXPECT_EQ(errors_to(fx, kS1)[0].code, ErrorCode::slow_consumer);
-  EXPECT_EQ(frames_to(fx, kS1).size(), 1u);
-  EXPECT_TRUE(closed(fx, kS1, ErrorCode::slow_consumer));
-  EXPECT_EQ(gw_.stats().closed_slow_consumer, 1u);
-
-  deliver(kAlice, kConvB, 5);  // nothing after the close
-  EXPECT_TRUE(drain().empty());
-}
-
-TEST_F(GatewayWindowTest, DeliveredAcksFreeExactlyTheAckedMessage) {
-  login(kS1, kAlice);
-  for (std::uint64_t m = 1; m <= 3; ++m) deliver(kAlice, kConvA, m);
-  frame(kS1, protocol::Delivered{kConvB, MessageId{99}});  // another conversation frees nothing
-  frame(kS1, protocol::Delivered{kConvA, MessageId{2}});
-  auto fx = drain();
-  const auto acks = routed<env::DeliveryAck>(fx);
-  ASSERT_EQ(acks.size(), 2u);
-  EXPECT_EQ(acks[1].device, kAlice);
-  EXPECT_EQ(acks[1].conv, kConvA);
-  EXPECT_EQ(acks[1].msg, MessageId{2});
-
-  deliver(kAlice, kConvA, 4);  // window: A1, A3, A4 (acking A2 freed only A2)
-  EXPECT_TRUE(all_of<CloseSession>(drain()).empty());
-  frame(kS1, protocol::Delivered{kConvA, MessageId{1}});
-  deliver(kAlice, kConvB, 5);  // window: A3, A4, B5
-  EXPECT_TRUE(all_of<CloseSession>(drain()).empty());
-  deliver(kAlice, kConvB, 6);
-  EXPECT_TRUE(closed(drain(), kS1, ErrorCode::slow_consumer));
-}
-
 // ---- client operations → envelopes ----------------------------------------------------------------
 
 struct OpCase {
@@ -664,74 +517,6 @@ TEST_F(GatewayTest, ClosedSessionGetsNoFrameAfterItsCloseSession) {
   EXPECT_TRUE(std::holds_alternative<CloseSession>(fx[1]));
   for (std::size_t i = 2; i < fx.size(); ++i) EXPECT_FALSE(std::holds_alternative<SendFrame>(fx[i]));
   EXPECT_EQ(routed<env::DeviceOffline>(fx).size(), 1u);  // withdrawn once
-}
-
-// ---- envelopes → frames --------------------------------------------------------------------------
-
-TEST_F(GatewayTest, EnvelopesReachTheirSessionsWithTheSharedFrame) {
-  login(kS1, kAlice);
-  login(kS2, kBob);
-  const FramePtr reply = shared("reply");
-  gw_.step(Envelope{env::ToSession{{kNode, kS1}, reply}});
-  gw_.step(Envelope{env::ToSession{{kNode, SessionId{999}}, reply}});
-  auto sends = all_of<SendFrame>(drain());
-  ASSERT_EQ(sends.size(), 1u);
-  EXPECT_EQ(sends[0].session, kS1);
-  EXPECT_EQ(sends[0].frame, reply);  // the same pointer: never re-encoded
-
-  const FramePtr typing = shared("typing");
-  const DeviceRef offline{UserId{3}, DeviceId{1}};
-  gw_.step(Envelope{env::NotifyDevices{kNode, {kAlice, offline, kBob}, typing}});
-  sends = all_of<SendFrame>(drain());
-  ASSERT_EQ(sends.size(), 2u);
-  EXPECT_EQ(sends[0].session, kS1);
-  EXPECT_EQ(sends[1].session, kS2);
-  EXPECT_EQ(sends[0].frame, typing);
-
-  const FramePtr presence = shared("presence");
-  gw_.step(Envelope{env::NotifySessions{kNode, {kS2, SessionId{999}}, presence}});
-  sends = all_of<SendFrame>(drain());
-  ASSERT_EQ(sends.size(), 1u);
-  EXPECT_EQ(sends[0].session, kS2);
-
-  deliver(offline, kConvA, 1);  // no session for that device: dropped silently
-  EXPECT_TRUE(drain().empty());
-  EXPECT_EQ(gw_.stats().frames_out, 2u + 4u);  // two AuthOk, then the four above
-}
-
-TEST_F(GatewayTest, UnwatchForgetsOnlyWatchedUsers) {
-  login(kS1, kAlice);
-  gw_.step(Envelope{env::WatchList{{kNode, kS1}, "", kConvA, {UserId{5}}, true}});
-  gw_.step(Envelope{env::WatchList{{kNode, kS1}, "", kConvA, {UserId{5}, UserId{6}}, false}});
-  const auto watches = routed<env::Watch>(drain());
-  ASSERT_EQ(watches.size(), 2u);
-  EXPECT_FALSE(watches[1].subscribe);
-  EXPECT_EQ(watches[1].user, UserId{5});
-  gw_.step(gw::Closed{kS1});
-  EXPECT_TRUE(routed<env::Watch>(drain()).empty());
-}
-
-class GatewayWatchLimitTest : public GatewayTest {
- protected:
-  GatewayWatchLimitTest() : GatewayTest(config_with(limits::device_window_max, 2)) {}
-};
-
-TEST_F(GatewayWatchLimitTest, WatchingMoreThanTheLimitIsRefusedWithTheRid) {
-  login(kS1, kAlice);
-  gw_.step(Envelope{env::WatchList{{kNode, kS1}, "r1", kConvA, {UserId{5}, UserId{6}, UserId{7}}, true}});
-  const auto fx = drain();
-  const auto watches = routed<env::Watch>(fx);
-  ASSERT_EQ(watches.size(), 2u);
-  EXPECT_EQ(watches[0].user, UserId{5});
-  EXPECT_EQ(watches[1].user, UserId{6});
-  const auto errors = errors_to(fx, kS1);
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].code, ErrorCode::too_many_items);
-  EXPECT_EQ(errors[0].rid, "r1");
-  EXPECT_TRUE(all_of<CloseSession>(fx).empty());
-
-  gw_.step(gw::Closed{kS1});
-  EXPECT_EQ(routed<env::Watch>(drain()).size(), 2u);  // only what was recorded is withdrawn
 }
 
 TEST_F(GatewayTest, ManySessionsExpireTogetherAndBusyOnesSurvive) {

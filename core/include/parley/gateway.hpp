@@ -1,7 +1,9 @@
 // Gateway role: the sessions of one gateway node. It authenticates (through a VerifyToken effect),
-// keeps heartbeats (3 missed → close), translates client frames into envelopes for the other roles,
-// tracks per-device delivery windows (unacked deliveries; over the window → slow_consumer close),
-// and turns envelopes for its sessions into SendFrame effects. Sans-I/O: inputs in, effects out.
+// keeps heartbeats (3 missed → close), rate-limits each session's frames (token bucket), translates
+// client frames into envelopes for the other roles, tracks per-device delivery windows (unacked
+// deliveries; over the window → slow_consumer close), and turns envelopes for its sessions into
+// SendFrame effects. A failed registry connect is retried with backoff, and the session is told to
+// `sync` once it is registered (docs/protocol.md). Sans-I/O: inputs in, effects out.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,11 @@ struct GatewayConfig {
   std::size_t device_window_max = limits::device_window_max;
   std::uint32_t protocol_errors_max = limits::session_protocol_errors_max;  // consecutive
   std::size_t watched_users_max = limits::presence_subscriptions_max;       // per session
+  std::uint32_t frames_per_s = limits::session_frames_per_s;  // 0 = no rate limit
+  std::uint32_t frames_burst = limits::session_frames_burst;
+  std::uint32_t rate_refusals_max = limits::session_rate_refusals_max;  // consecutive → close
+  std::uint64_t registry_retry_delay_ms = limits::registry_retry_delay_ms;  // doubles per failure
+  std::uint64_t registry_retry_delay_ms_max = limits::registry_retry_delay_ms_max;
 };
 
 namespace gw {
@@ -49,6 +56,10 @@ struct GatewayStats {
   std::uint64_t protocol_errors = 0;
   std::uint64_t closed_heartbeat = 0;
   std::uint64_t closed_slow_consumer = 0;
+  std::uint64_t frames_rate_limited = 0;  // frames refused by the rate limit
+  std::uint64_t closed_rate_limited = 0;
+  std::uint64_t registry_connects_failed = 0;  // each failed RegistryConnect (each is retried)
+  std::uint64_t registry_resyncs = 0;          // sessions told to sync after a late registration
 };
 
 class Gateway {
@@ -59,7 +70,7 @@ class Gateway {
   Gateway& operator=(Gateway&&) noexcept;
 
   void step(GatewayInput input);
-  void tick();  // heartbeat and auth deadlines, at the clock's current time
+  void tick();  // heartbeat, auth and registry-retry deadlines, at the clock's current time
   std::vector<Effect> drain();
 
   const GatewayStats& stats() const;

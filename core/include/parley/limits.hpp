@@ -29,6 +29,9 @@ inline constexpr std::uint64_t device_id_max = (1ULL << 20) - 1;
 // Groups.
 inline constexpr std::size_t group_members_max = 500;
 inline constexpr std::size_t new_member_backfill = 20;           // last N messages for a joiner
+// A group read mark tells the authors of the messages it newly covers, not every member: it looks
+// at most this many of those messages (newest first), so it reaches at most this many authors.
+inline constexpr std::uint32_t receipt_authors_scan_max = 50;
 
 // Delivery.
 inline constexpr std::uint64_t redelivery_after_ms = 5'000;
