@@ -84,6 +84,7 @@ Deployment::Instance& Deployment::instance(HostRef host) {
       break;
     case Component::push:
     case Component::store:
+    case Component::fanout:  // modelled in the load model only; never addressed by an envelope
       it->second.role = std::make_unique<AnyRole>(PushPolicy(PushConfig{}, clock_of(host)));
       break;
   }
@@ -155,7 +156,8 @@ void Deployment::dispatch(HostRef from, std::vector<Effect> effects) {
               // One TCP connection per host pair: envelopes between two hosts arrive in the order
               // they were sent (a retransmission or a long wait holds back those behind it).
               auto& fifo = fifo_[{from, to}];
-              fifo = std::max(fifo, calendar_->now_us() + crossing_us(from, to) +
+              const auto queue_hop_us = load_->queue_hop_us(r.envelope, rng_);  // queue-mode fan-out
+              fifo = std::max(fifo, calendar_->now_us() + crossing_us(from, to) + queue_hop_us +
                                         load_->sample_wait_us(to.kind, rng_, to.index));
               calendar_->at(fifo, [this, to, envelope = std::move(r.envelope)]() mutable {
                 if (!platform_->is_on(to)) {
@@ -264,11 +266,13 @@ void Deployment::note_registry(const StoreRequest& request, std::optional<std::s
   if (!failed_by && open) spans.back().to = calendar_->now_us();
 }
 
-std::optional<std::size_t> Deployment::unregistered_by(DeviceRef device, TimeUs at) const {
+std::optional<std::size_t> Deployment::unregistered_by(DeviceRef device, TimeUs at, TimeUs settle_us) const {
   auto it = unregistered_.find(device);
   if (it == unregistered_.end()) return std::nullopt;
+  const TimeUs end = calendar_->now_us();
   for (const auto& span : it->second) {
-    if (at >= span.from && at <= span.to) return span.fault;
+    const bool unsettled = span.to == std::numeric_limits<TimeUs>::max() || span.to + settle_us >= end;
+    if (at >= span.from && at <= span.to && unsettled) return span.fault;
   }
   return std::nullopt;
 }

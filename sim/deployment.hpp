@@ -103,9 +103,12 @@ class Deployment {
   // Whether the presence shard of `user` holds it online (the presence convergence check).
   bool presence_online(UserId user);
   // The fault that left `device` out of the registry at time `at`: its RegistryConnect failed
-  // (shard failing over or across a cut) and the gateway does not retry it, so until the device's
-  // next successful connect the chat service finds no live session for it.
-  std::optional<std::size_t> unregistered_by(DeviceRef device, TimeUs at) const;
+  // (shard failing over or across a cut), so until a connect succeeds the chat service finds no
+  // live session for it. The gateway retries the connect and has the device sync once it is in,
+  // which replays what it missed: only a device still out at the end of the run (or let in less
+  // than `settle_us` before it, its sync may be unfinished) can be missing a message for this.
+  static constexpr TimeUs registry_settle_us = 5'000'000;  // a sync and its replay, with margin
+  std::optional<std::size_t> unregistered_by(DeviceRef device, TimeUs at, TimeUs settle_us = registry_settle_us) const;
   // The chat host that owns a conversation.
   std::uint32_t chat_host_of(ConversationId conv) const;
   bool is_on(HostRef host) const { return platform_->is_on(host); }

@@ -8,9 +8,12 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string_view>
+#include <vector>
 
 #include "calibration.hpp"
+#include "parley/envelope.hpp"
 #include "parley/random.hpp"
 #include "parley/scenario/scenario.hpp"
 #include "population_model.hpp"
@@ -19,12 +22,13 @@
 
 namespace parley::sim {
 
-enum class Component : std::uint8_t { gateway, chat, store, presence, push };
+// fanout: the fan-out worker tier of topology.chat_nodes.fanout = queue (no hosts in direct mode).
+enum class Component : std::uint8_t { gateway, chat, store, presence, push, fanout };
 
 // How many hosts of a component the topology has, and the cores of each.
 std::uint64_t hosts_of(const scenario::Topology& t, Component kind);
 std::uint32_t cores_of(const scenario::Topology& t, Component kind);
-inline constexpr std::size_t component_count = 5;
+inline constexpr std::size_t component_count = 6;
 std::string_view to_string(Component component);
 
 struct ComponentState {
@@ -48,6 +52,8 @@ struct BulkRates {  // operations per second of the whole deployment
   double history_reads = 0;
   double hot_messages = 0;     // of `messages`, those into the scenario's hot groups
   double hot_deliveries = 0;   // of `deliveries`, those of hot-group messages
+  double queued_deliveries = 0;  // queue mode: of `deliveries`, those fanned out by the worker tier
+  double queued_messages = 0;    // queue mode: messages whose fan-out went through the queue
 };
 
 class LoadModel {
@@ -70,6 +76,14 @@ class LoadModel {
   // share of the other chat work plus its hot groups' whole traffic (the component total hides it).
   const ComponentState& hot_groups_state() const { return hot_groups_state_; }
 
+  // Whether a traced send into a group of `members` fans out through the queue (one extra hop
+  // through the fan-out tier: a datacenter crossing plus its M/M/c wait, see queue_hop_us).
+  bool queued_fanout(std::uint64_t members) const;
+  void set_queued_conversation(ConversationId conv) { queued_convs_.insert(conv); }
+  // The extra hop of a delivery (DeliverToDevice) of a queued conversation; 0 for any other
+  // envelope, drawing nothing then, so direct mode's random stream is untouched.
+  std::int64_t queue_hop_us(const Envelope& envelope, Random& rng) const;
+
   // A waiting time drawn for one visit to host `index` of `component` (µs).
   std::int64_t sample_wait_us(Component component, Random& rng, std::uint32_t index = ~0U) const;
 
@@ -83,6 +97,16 @@ class LoadModel {
   void compute_rates(double t_s, double extra_reconnects);
   void compute_queue(ComponentState& s) const;
   void update_hot_groups(const ComponentState& chat, double fault_hot_us);
+  // A client marks an open conversation read at most this often (it marks the newest message).
+  static constexpr double read_mark_interval_s = 1.0;
+  double read_marks(double deliveries, double members) const;
+  double configured_hot_reads() const;
+  double receipt_frames() const;
+  double receipt_chat_us(double reads) const;
+  double chat_share_us(double messages, double deliveries, bool queued) const;
+  double fanout_job_us(double messages, double deliveries) const;
+  double push_digest_factor() const;
+  void scan_groups(const workload::PopulationModel& population);
 
   scenario::Scenario scenario_;
   Calibration cost_;
@@ -98,6 +122,14 @@ class LoadModel {
   ComponentState hot_;  // the hot chat host alone
   double hot_groups_ = 0, hot_groups_busiest_ = 0;  // configured hot groups; on the busiest host
   ComponentState hot_groups_state_;
+  bool queue_mode_ = false;
+  std::uint64_t queue_threshold_ = 0;
+  bool hot_groups_queued_ = false;        // the configured hot groups are at/above the threshold
+  double queued_group_delivery_share_ = 0;  // regular groups' deliveries from groups >= threshold
+  double queued_group_message_share_ = 0;   // and their messages
+  std::vector<double> regular_sizes_;     // scanned regular group sizes (push digest rates)
+  double regular_groups_ = 0;             // regular groups in the population
+  std::set<ConversationId> queued_convs_;  // traced conversations whose fan-out is queued
 };
 
 // Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = λ/μ.

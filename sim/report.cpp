@@ -28,6 +28,7 @@ double price(const scenario::Cost& cost, Component c) {
     case Component::store: return cost.store_node_per_hour;
     case Component::presence: return cost.redis_shard_per_hour;
     case Component::push: return cost.push_per_hour;
+    case Component::fanout: return cost.chat_node_per_hour;  // the same host class as chat nodes
   }
   return 0;
 }
@@ -54,9 +55,11 @@ Json capacity(const scenario::Scenario& s, const SimulationResult& r, bool slos_
   bool fits = true;
   double cost_now = 0, cost_needed = 0;
   std::ostringstream text;
+  std::ostringstream short_of_headroom;  // hosts that run but above the 70 % planning target
   for (std::size_t k = 0; k < component_count; ++k) {
     const auto c = static_cast<Component>(k);
     const auto have = hosts_of(s.topology, c);
+    if (have == 0) continue;  // the fan-out tier exists only in queue mode
     const double per_host_us = target_utilisation * cores_of(s.topology, c) * 1e6;
     auto needed = static_cast<std::uint64_t>(std::ceil(r.peak_busy_us_per_s[k] / per_host_us));
     if (c == Component::store) needed = std::max<std::uint64_t>(needed, s.topology.store.replication_factor);
@@ -76,11 +79,14 @@ Json capacity(const scenario::Scenario& s, const SimulationResult& r, bool slos_
                                             {"hosts_needed_at_70pct", needed}};
     text << " " << to_string(c) << " " << have << " (needs " << needed << ", peak "
          << std::lround(r.peak_utilisation[k] * 100) << "%)";
+    if (needed > have) short_of_headroom << " " << to_string(c) << " +" << needed - have;
   }
   const bool ok = fits && slos_pass;
   const auto [ack_floor, delivery_floor] = access_floor_ms(s);
   const bool floor_breaks_slo = ack_floor > s.slos.p99_ack_ms || delivery_floor > s.slos.p99_delivery_ms;
   line = std::string(ok ? "capacity OK:" : fits ? "hosts suffice, SLOs missed:" : "capacity NOT OK:") + text.str();
+  if (fits && !short_of_headroom.str().empty())
+    line += "; above the 70 % headroom target, add:" + short_of_headroom.str();
   if (floor_breaks_slo) {
     std::ostringstream floor;
     floor << "; the access network alone gives p99 ack " << std::lround(ack_floor) << " ms, delivery "
@@ -219,8 +225,8 @@ Json outcome(const FaultRecord& f, const Json& latency) {
   lost["acknowledged"] = f.missing_acknowledged;
   if (f.missing_acknowledged > 0) {
     lost["acknowledged_reason"] =
-        "registry unreachable: a device whose RegistryConnect failed stays out of the registry until it reconnects "
-        "(the gateway does not retry it), so no live delivery reaches it; it gets the messages at its next sync";
+        "registry unreachable: a device whose RegistryConnect failed was still out of the registry at the end of the "
+        "run (the gateway retries the connect and has the device sync once in), so no live delivery reached it";
   }
   lost["never_acknowledged"] = f.deployment.messages_lost_unacked;
   if (f.deployment.messages_lost_unacked > 0) {
@@ -339,8 +345,14 @@ metrics::Status write_report(const std::string& dir, const metrics::Manifest& ma
   auto status = metrics::write_run(dir, results);
   if (!status.ok()) return status;
   std::ofstream out(dir + "/utilisation.csv");
+  // The fan-out tier's columns only when it exists (queue mode), so direct mode's file is unchanged.
+  const bool tier = std::any_of(r.utilisation.begin(), r.utilisation.end(), [](const UtilisationRow& u) {
+    return u.hosts_up[static_cast<std::size_t>(Component::fanout)] > 0;
+  });
+  const auto shown = [&](std::size_t k) { return tier || k != static_cast<std::size_t>(Component::fanout); };
   out << "t_s";
   for (std::size_t k = 0; k < component_count; ++k) {
+    if (!shown(k)) continue;
     const std::string c(to_string(static_cast<Component>(k)));
     out << "," << c << "_utilisation," << c << "_backlog_ms," << c << "_hosts_up";
   }
@@ -348,6 +360,7 @@ metrics::Status write_report(const std::string& dir, const metrics::Manifest& ma
   for (const auto& u : r.utilisation) {
     out << u.t_s;
     for (std::size_t k = 0; k < component_count; ++k) {
+      if (!shown(k)) continue;
       out << "," << round6(u.utilisation[k]) << "," << round6(u.backlog_ms[k]) << "," << u.hosts_up[k];
     }
     out << "," << round6(u.bulk_messages_per_s) << "," << round6(u.bulk_deliveries_per_s) << ","

@@ -216,7 +216,12 @@ class Simulation {
       }
       case FaultKind::partition:
         calendar_.at(at, [this, target, index] { deployment_.network().cut(target, index); });
-        calendar_.at(until, [this, target] { deployment_.network().heal(target); });
+        calendar_.at(until, [this, target] {
+          deployment_.network().heal(target);
+          // Presence writes lost across the cut come back with the next heartbeats, as after a
+          // Redis failover: presence is checked once they have had time to.
+          last_failover_us_ = calendar_.now_us();
+        });
         break;
       case FaultKind::link_degradation: {
         NetworkFaults::Degradation d;
@@ -348,6 +353,7 @@ class Simulation {
     record.hot_chat_host = deployment_.chat_host_of(*conv);
     record.hot_bulk_messages_per_s = bulk_rate;
     load_.set_hot_chat(record.hot_chat_host, bulk_rate, static_cast<double>(p.members));
+    if (load_.queued_fanout(p.members)) load_.set_queued_conversation(*conv);  // its extra hop
     hot_faults_.push_back(index);
     clients_.watch_hot(*conv, index);
     const auto end_us = static_cast<TimeUs>((record.fault.at_s + record.fault.duration_s) * 1e6);

@@ -116,6 +116,12 @@ void write_workload(Writer& w, const Workload& x) {
   w.number("history_reads_per_user_per_hour", x.history_reads_per_user_per_hour);
   w.number("searches_per_user_per_hour", x.searches_per_user_per_hour);
   w.number("heartbeat_interval_s", x.heartbeat_interval_s);
+  if (x.push_digest != PushDigest{}) {  // omitted at its default: older scenarios emit as before
+    w.begin("push_digest", true);
+    w.flag("enabled", x.push_digest.enabled);
+    w.number("interval_s", x.push_digest.interval_s);
+    w.end();
+  }
   w.end();
 }
 
@@ -123,6 +129,23 @@ void write_pool(Writer& w, const char* key, const HostPool& pool) {
   w.begin(key, true);
   w.integer("count", pool.count);
   w.integer("cores", pool.cores);
+  w.end();
+}
+
+// The fan-out keys only when they differ from direct mode's defaults: older scenarios emit as before.
+void write_chat_nodes(Writer& w, const ChatNodes& c) {
+  const ChatNodes plain;
+  if (c.fanout == plain.fanout && c.fanout_workers == plain.fanout_workers &&
+      c.fanout_queue_threshold == plain.fanout_queue_threshold) {
+    write_pool(w, "chat_nodes", c);
+    return;
+  }
+  w.begin("chat_nodes");
+  w.integer("count", c.count);
+  w.integer("cores", c.cores);
+  w.text("fanout", std::string(to_string(c.fanout)));
+  write_pool(w, "fanout_workers", c.fanout_workers);
+  w.integer("fanout_queue_threshold", c.fanout_queue_threshold);
   w.end();
 }
 
@@ -136,7 +159,7 @@ void write_topology(Writer& w, const Topology& t) {
   w.integer("cores", t.gateways.cores);
   w.integer("connections_each", t.gateways.connections_each);
   w.end();
-  write_pool(w, "chat_nodes", t.chat_nodes);
+  write_chat_nodes(w, t.chat_nodes);
   write_pool(w, "redis_shards", t.redis_shards);
   w.begin("store");
   w.integer("nodes", t.store.nodes);

@@ -31,6 +31,23 @@ void read_pool(MapReader& parent, std::string_view key, HostPool& out) {
   r.read("cores", out.cores, cores);
 }
 
+void read_chat_nodes(MapReader& parent, ChatNodes& out) {
+  MapReader r(parent.ctx(), parent.take("chat_nodes"), parent.path_of("chat_nodes"));
+  r.read("count", out.count, host_count);
+  r.read("cores", out.cores, cores);
+  std::string mode;
+  if (r.read("fanout", mode)) {
+    if (mode == "direct" || mode == "queue") {
+      out.fanout = mode == "queue" ? FanoutMode::queue : FanoutMode::direct;
+    } else {
+      r.ctx().error(r.take("fanout"), r.path_of("fanout"),
+                    "must be one of direct, queue (got '" + mode + "')");
+    }
+  }
+  read_pool(r, "fanout_workers", out.fanout_workers);
+  r.read("fanout_queue_threshold", out.fanout_queue_threshold, between(2, 1'000'000'000));
+}
+
 void read_gateways(MapReader& parent, Gateways& out) {
   MapReader r(parent.ctx(), parent.take("gateways"), parent.path_of("gateways"));
   r.read("count", out.count, host_count);
@@ -77,7 +94,7 @@ void read_topology(MapReader& parent, Topology& out) {
   MapReader r(parent.ctx(), parent.take("topology"), parent.path_of("topology"));
   read_targets(r, out.targets);
   read_gateways(r, out.gateways);
-  read_pool(r, "chat_nodes", out.chat_nodes);
+  read_chat_nodes(r, out.chat_nodes);
   read_pool(r, "redis_shards", out.redis_shards);
   read_store(r, out.store);
   read_push(r, out.push);

@@ -4,6 +4,15 @@
 #include "sections.hpp"
 
 namespace parley::scenario::detail {
+namespace {
+
+void read_push_digest(MapReader& parent, PushDigest& out) {
+  MapReader r(parent.ctx(), parent.take("push_digest"), parent.path_of("push_digest"));
+  r.read("enabled", out.enabled);
+  r.read("interval_s", out.interval_s, Range{0, 86'400, true, false});
+}
+
+}  // namespace
 
 void read_workload(MapReader& parent, const Population& population, Workload& out) {
   MapReader r(parent.ctx(), parent.take("workload"), parent.path_of("workload"));
@@ -26,6 +35,7 @@ void read_workload(MapReader& parent, const Population& population, Workload& ou
          between(0, 36'000));
   r.read("searches_per_user_per_hour", out.searches_per_user_per_hour, between(0, 36'000));
   r.read("heartbeat_interval_s", out.heartbeat_interval_s, Range{0, 3'600, true, false});
+  read_push_digest(r, out.push_digest);
 }
 
 }  // namespace parley::scenario::detail

@@ -49,4 +49,8 @@ double highest_value(const Distribution& distribution) {
                     distribution);
 }
 
+std::string_view to_string(FanoutMode mode) {
+  return mode == FanoutMode::queue ? "queue" : "direct";
+}
+
 }  // namespace parley::scenario

@@ -55,6 +55,15 @@ struct RateProfile {
   bool operator==(const RateProfile&) const = default;
 };
 
+// Push digest: an offline member of a group gets at most one notification per conversation per
+// interval_s (the first message opens the interval, the digest covers the rest) instead of one
+// per message. 1:1 conversations always notify per message.
+struct PushDigest {
+  bool enabled = false;
+  double interval_s = 60;
+  bool operator==(const PushDigest&) const = default;
+};
+
 struct Workload {
   double messages_per_user_per_s = 0.01;  // per online user, daily mean for a diurnal profile
   RateProfile profile;
@@ -67,6 +76,7 @@ struct Workload {
   double history_reads_per_user_per_hour = 1;
   double searches_per_user_per_hour = 0.1;
   double heartbeat_interval_s = 30;       // each heartbeat refreshes presence (one write)
+  PushDigest push_digest;                 // offline group members: one push per interval
   bool operator==(const Workload&) const = default;
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parley/scenario/distribution.hpp"
@@ -21,6 +22,19 @@ struct HostPool {  // chat nodes, Redis shards
   std::uint64_t count = 1;
   std::uint32_t cores = 8;
   bool operator==(const HostPool&) const = default;
+};
+
+// How a chat node fans a group message out. direct: the owning chat node sends every recipient's
+// copy itself. queue: for groups of at least fanout_queue_threshold members it writes one job to a
+// partitioned queue and a separate tier of fan-out workers sends the copies (one extra hop).
+enum class FanoutMode : std::uint8_t { direct, queue };
+std::string_view to_string(FanoutMode mode);
+
+struct ChatNodes : HostPool {
+  FanoutMode fanout = FanoutMode::direct;
+  HostPool fanout_workers{2, 8};               // queue mode only: the fan-out worker tier
+  std::uint64_t fanout_queue_threshold = 100;  // group members from which fan-out is queued
+  bool operator==(const ChatNodes&) const = default;
 };
 
 struct StoreCluster {  // a Cassandra-like LSM cluster
@@ -50,7 +64,7 @@ struct Network {
 struct Topology {
   std::vector<std::string> targets;  // parley-load: ws:// or wss:// URLs, used round-robin
   Gateways gateways;
-  HostPool chat_nodes;
+  ChatNodes chat_nodes;
   HostPool redis_shards{1, 2};
   StoreCluster store;
   PushService push;
