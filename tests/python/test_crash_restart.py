@@ -192,15 +192,6 @@ def test_acknowledged_messages_survive_kill_9_at_several_points(tmp_path):
         server.kill()
 
 
-def metric(server, name):
-    import urllib.request
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/metrics", timeout=5) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-    raise AssertionError(f"no metric {name}")
-
-
 def test_devices_online_before_a_crash_are_offline_after_the_restart(tmp_path):
     """The startup sweep: after kill -9, the registry still names bob's dead session. Until bob
     reconnects, a message to him must be treated as for an offline device (a push candidate), not
@@ -216,7 +207,7 @@ def test_devices_online_before_a_crash_are_offline_after_the_restart(tmp_path):
             assert ack["op"] == "ack"
             await bob.find(lambda f: f["op"] == "msg")
             await asyncio.sleep(0.3)  # the registry write of bob's connect is long durable
-            assert metric(server, "parley_push_candidates_total") == 0  # bob was online: delivered live
+            assert server.metric("parley_push_candidates_total") == 0  # bob was online: delivered live
             server.kill(signal.SIGKILL)  # bob's session dies with the server; its registry entry does not
             return ack["conv"]
         conv = run(before())
@@ -228,7 +219,7 @@ def test_devices_online_before_a_crash_are_offline_after_the_restart(tmp_path):
             ack = await send_text(alice, "s-2", "while bob is away", to=402)
             assert ack["op"] == "ack"
             deadline = time.monotonic() + 5
-            while metric(server, "parley_push_candidates_total") < 1:  # published at the next tick
+            while server.metric("parley_push_candidates_total") < 1:  # published at the next tick
                 assert time.monotonic() < deadline, "bob still looks online after the restart"
                 await asyncio.sleep(0.05)
             bob = await Client.login(server.port, 402)

@@ -347,15 +347,6 @@ PAGES = 40                 # history pages of ~800 KB each: far more than the so
 PAGES_CAUGHT_UP = 10       # a backlog a reader drains well within SLOW_TIMEOUT_MS
 
 
-def metric(server, name):
-    import urllib.request
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/metrics", timeout=5) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-    raise AssertionError(f"no metric {name}")
-
-
 @pytest.fixture
 def slow_server(tmp_path):
     server = Server(tmp_path / "data", tmp_path / "server.log",
@@ -389,14 +380,14 @@ def test_slow_consumer_is_paused_then_closed_with_a_reason(slow_server):
         conv = await big_conversation(slow_server.port)
         c = await unread_pages(slow_server.port, conv)
         deadline = time.monotonic() + CLOSE_WITHIN_S
-        while metric(slow_server, "parley_reads_paused_total") < 1:
+        while slow_server.metric("parley_reads_paused_total") < 1:
             assert time.monotonic() < deadline, "reads were never paused"
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.5)  # the socket buffers fill up: from now on the queue cannot drain
         # Sent while paused: the read already in flight may take the first; the second is never read.
         for rid in ("late-1", "late-2"):
             await c.send({"op": "history", "rid": rid, "conv": conv, "limit": 1})
-        while metric(slow_server, "parley_closed_write_queue_total") < 1:  # still paused at the timeout
+        while slow_server.metric("parley_closed_write_queue_total") < 1:  # still paused at the timeout
             assert time.monotonic() < deadline + SLOW_TIMEOUT_MS / 1000, "the slow consumer was not closed"
             await asyncio.sleep(0.1)
         code, reason, seen = await c.closed(CLOSE_WITHIN_S * 2)  # reading now drains the queue
@@ -414,7 +405,7 @@ def test_a_consumer_that_catches_up_is_resumed_not_closed(slow_server):
         conv = await big_conversation(slow_server.port)
         c = await unread_pages(slow_server.port, conv, PAGES_CAUGHT_UP)
         deadline = time.monotonic() + CLOSE_WITHIN_S
-        while metric(slow_server, "parley_reads_paused_total") < 1:
+        while slow_server.metric("parley_reads_paused_total") < 1:
             assert time.monotonic() < deadline, "reads were never paused"
             await asyncio.sleep(0.02)
         await c.send({"op": "ping"})  # read once the queue has drained
@@ -423,7 +414,7 @@ def test_a_consumer_that_catches_up_is_resumed_not_closed(slow_server):
             frame = await c.recv()
             pages.add(frame["rid"]) if frame["op"] == "history.page" else None
             pong = pong or frame["op"] == "pong"  # may overtake pages: they wait for the store
-        assert metric(slow_server, "parley_closed_write_queue_total") == 0
+        assert slow_server.metric("parley_closed_write_queue_total") == 0
         await c.close()
     run(scenario())
 
