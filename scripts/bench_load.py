@@ -274,6 +274,16 @@ def generator_cost(b, port, steps):
     return cpu, mem
 
 
+def search_1to1(b, args, name, port):
+    """The latency-bounded search, then the sustained-capacity search, of 1:1 steps against one
+    server: (lowest failing, highest passing, steps, capacity, capacity steps)."""
+    step = lambda r: b.step_1to1(port, r)  # noqa: E731
+    lo, hi, steps = b.search(name, step, args.start_rate, args.max_rate, args.min_rate, args.refine)
+    cap, cap_steps = b.capacity(name, step, capacity_start(steps, args.min_rate), args.max_rate,
+                                args.capacity_steps)
+    return lo, hi, steps, cap, cap_steps
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=str(bc.ROOT / "build"))
@@ -321,10 +331,7 @@ def main():
         servers.append(srv)
         if not args.quiet:
             print(f"parley-server (core {args.server_cpu}, 1 worker, WAL synced) ← parley-load (core {args.load_cpu})")
-        p_lo, p_hi, p_steps = b.search("parley", lambda r: b.step_1to1(port, r), args.start_rate, args.max_rate,
-                                          args.min_rate, args.refine)
-        p_cap, p_cap_steps = b.capacity("parley", lambda r: b.step_1to1(port, r), capacity_start(p_steps, args.min_rate),
-                                        args.max_rate, args.capacity_steps)
+        p_lo, p_hi, p_steps, p_cap, p_cap_steps = search_1to1(b, args, "parley", port)
         cpu, mem = generator_cost(b, port, p_steps + p_cap_steps)
         bc.stop(srv)
         fsync_after = bc.fsync_latency(b.work.name)
@@ -340,10 +347,7 @@ def main():
         servers.append(echo)
         if not args.quiet:
             print(f"parley-echo-server (core {args.server_cpu}) ← parley-load (core {args.load_cpu})")
-        e_lo, e_hi, e_steps = b.search("echo", lambda r: b.step_1to1(eport, r), args.start_rate, args.max_rate,
-                                          args.min_rate, args.refine)
-        e_cap, e_cap_steps = b.capacity("echo", lambda r: b.step_1to1(eport, r), capacity_start(e_steps, args.min_rate),
-                                        args.max_rate, args.capacity_steps)
+        e_lo, e_hi, e_steps, e_cap, e_cap_steps = search_1to1(b, args, "echo", eport)
         bc.stop(echo)
     except RuntimeError as e:
         print(f"bench_load: {e}", file=sys.stderr)

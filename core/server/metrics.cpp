@@ -26,6 +26,12 @@ void gauge(std::string& out, std::string_view name, std::string_view help, std::
   sample(out, name, value);
 }
 
+// A depth counted up and down by several threads can read below zero for a moment: shown as 0.
+void depth_gauge(std::string& out, std::string_view name, std::string_view help, const std::atomic<std::int64_t>& depth) {
+  const auto value = depth.load(std::memory_order_relaxed);
+  gauge(out, name, help, value > 0 ? static_cast<std::uint64_t>(value) : 0);
+}
+
 std::string number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
@@ -112,9 +118,7 @@ void render_transport(std::string& out, const Metrics& m) {
           load(m.ws_reads_paused));
   counter(out, "parley_frames_oversize_total", "client frames over frame_bytes_max", load(m.ws_frames_oversize));
   counter(out, "parley_push_notifications_total", "push notifications emitted", load(m.push_notifications));
-  const auto push_depth = m.push_queue_depth.load(std::memory_order_relaxed);
-  gauge(out, "parley_push_queue_depth", "push notifications queued or being posted",
-        push_depth > 0 ? static_cast<std::uint64_t>(push_depth) : 0);
+  depth_gauge(out, "parley_push_queue_depth", "push notifications queued or being posted", m.push_queue_depth);
   counter(out, "parley_push_queue_collapsed_total", "queued push notifications replaced by a newer one",
           load(m.push_queue_collapsed));
   counter(out, "parley_push_queue_refused_total", "push notifications refused, queue full", load(m.push_queue_refused));
@@ -128,8 +132,7 @@ void render_transport(std::string& out, const Metrics& m) {
   counter(out, "parley_store_ops_total", "store operations executed", load(m.store_ops));
   counter(out, "parley_store_batch_failures_total", "store batches whose write failed",
           load(m.store_batch_failures));
-  const auto depth = m.store_queue_depth.load(std::memory_order_relaxed);
-  gauge(out, "parley_store_queue_depth", "store operations waiting", depth > 0 ? static_cast<std::uint64_t>(depth) : 0);
+  depth_gauge(out, "parley_store_queue_depth", "store operations waiting", m.store_queue_depth);
   m.store_batch_ops.render(out, "parley_store_batch_ops", "operations per store batch");
   m.store_batch_seconds.render(out, "parley_store_batch_seconds", "time to execute and sync one store batch");
 }
