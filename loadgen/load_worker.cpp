@@ -205,7 +205,7 @@ void Worker::on_ready(Connection& c) {
   Slot& slot = slots_[slot_of_.at(c.key())];
   slot.attempts = 0;
   if (slot.was_up) {
-    sync(c, shared_.recorder->positions(c.key(), limits::sync_positions_max));
+    replay(writer(c), *shared_.recorder, c.key());
     for (const auto& [uuid, text] : slot.in_flight) {  // acks lost with the old connection
       if (c.send(text)) shared_.recorder->on_resent();
     }
@@ -233,14 +233,14 @@ void Worker::on_frame(Connection& c, protocol::ServerFrame&& frame) {
                  },
                  [&](const protocol::Deliver& d) { deliver(c, d); },
                  [&](const protocol::SyncDone& done) {
-                   if (done.more) sync(c, {{done.conv, done.through}});
+                   if (done.more) request_sync(writer(c), *shared_.recorder, {{done.conv, done.through}});
                  },
                  [&](const protocol::HistoryPage& page) { on_history(c, page); },
                  [&](const protocol::SearchResult& result) { on_search(c, result); },
                  [&](const protocol::TypingUpdate& update) { on_typing(c, update); },
                  [&](const protocol::ErrorFrame& e) {
                    asked_history_.erase(e.rid);
-                   shared_.recorder->on_error_frame(to_string(e.code), now);
+                   on_error_frame(writer(c), *shared_.recorder, c.key(), e, now);
                  },
                  [](const auto&) {}},
              frame);
@@ -258,13 +258,8 @@ void Worker::deliver(Connection& c, const protocol::Deliver& d) {
   }
 }
 
-void Worker::sync(Connection& c, const std::vector<std::pair<ConversationId, MessageId>>& positions) {
-  if (positions.empty()) return;
-  protocol::Sync frame;
-  frame.rid = "sync";
-  frame.limit = sync_page;
-  for (const auto& [conv, after] : positions) frame.positions.push_back(protocol::SyncPosition{conv, after});
-  if (c.send(protocol::encode(protocol::ClientFrame{std::move(frame)}))) shared_.recorder->on_sync_sent();
+FrameWriter Worker::writer(Connection& c) {
+  return [&c](std::string text) { return c.send(std::move(text)); };
 }
 
 void Worker::on_closed(Connection& c, const std::string& why) {

@@ -16,6 +16,7 @@
 #include "group_setup.hpp"
 #include "reads_check.hpp"
 #include "recorder.hpp"
+#include "replay.hpp"
 #include "run_options.hpp"
 #include "send_planner.hpp"
 #include "user_events.hpp"
@@ -30,7 +31,6 @@ inline constexpr std::size_t in_flight_max = 4096;  // beyond: not resent (count
 inline constexpr int reconnect_attempts_max = 5;
 inline constexpr std::int64_t reconnect_backoff_us = 500'000;
 inline constexpr std::int64_t churn_away_us = 1'000'000;  // a churn reconnect stays away this long
-inline constexpr std::uint32_t sync_page = 200;           // page_size_max of the protocol
 // A connection closed during a client fault or this long after it is the fault's doing.
 inline constexpr std::int64_t fault_close_margin_us = 2'000'000;
 inline constexpr std::uint32_t history_page = 50;         // messages per history read
@@ -104,7 +104,6 @@ class Worker : public ConnectionHandler {
   void churn_due();
   void storm(std::size_t fault);
   void client_fault(std::size_t fault, bool begin);
-  void sync(Connection& c, const std::vector<std::pair<ConversationId, MessageId>>& positions);
   void send_due();
   void ping_due();
   void send_one(const workload::PlannedSend& send);
@@ -115,6 +114,7 @@ class Worker : public ConnectionHandler {
   void on_search(Connection& c, const protocol::SearchResult& result);
   void on_typing(Connection& c, const protocol::TypingUpdate& update);
   void deliver(Connection& c, const protocol::Deliver& d);
+  static FrameWriter writer(Connection& c);
   void arm(asio::steady_timer& timer, std::int64_t at_us, void (Worker::*what)());
 
   RunShared& shared_;

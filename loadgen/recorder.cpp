@@ -110,6 +110,7 @@ void Recorder::on_device_up(std::uint64_t device, std::int64_t now_us) {
   ++connections_;
   DeviceLedger& ledger = ledgers_[device];
   if (ledger.up_at_us < 0) ledger.up_at_us = now_us;
+  ledger.session_up_us = now_us;
   if (ledger.lost()) {
     ledger.gaps.back().second = now_us;
     ++extras_.reconnects;
@@ -124,6 +125,15 @@ void Recorder::on_resent() {
 void Recorder::on_sync_sent() {
   std::lock_guard lock(mutex_);
   ++extras_.syncs;
+}
+
+void Recorder::on_resync(std::uint64_t device, std::int64_t now_us) {
+  std::lock_guard lock(mutex_);
+  ++extras_.resyncs;
+  DeviceLedger& ledger = ledgers_[device];
+  if (ledger.lost()) return;  // not up (cannot happen on a live session): nothing to excuse
+  const std::int64_t from = ledger.session_up_us >= 0 ? ledger.session_up_us : now_us;
+  ledger.gaps.emplace_back(from, now_us);
 }
 
 std::vector<std::pair<ConversationId, MessageId>> Recorder::positions(std::uint64_t device,

@@ -38,8 +38,11 @@ struct DeviceLedger {
   std::unordered_map<std::uint64_t, MessageId> got;        // seq → the message id it arrived as
   std::unordered_map<std::uint64_t, std::uint64_t> top;    // conv → highest message id held
   std::int64_t up_at_us = -1;                              // first auth.ok time; -1 never
+  std::int64_t session_up_us = -1;                         // the current session's auth.ok time
   // [down, back) while the device was away (dropped by us or the server); back = INT64_MAX if it
-  // never came back. Sends intended around a gap are not judged (verifier.hpp).
+  // never came back. Sends intended around a gap are not judged (verifier.hpp). A resync the
+  // server asked for is a gap too: from the session's auth.ok until the notice, live delivery to
+  // the device was interrupted (not registered), and what it missed comes back through a replay.
   std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
   // conv → ids of this run's messages the device saw acknowledged (its own sends) or delivered:
   // what its history pages must contain (reads_check.hpp). Unsorted, may repeat.
@@ -62,8 +65,9 @@ struct Extras {
   std::uint64_t disconnects = 0;        // unexpected closes (the server's or the network's)
   std::uint64_t deliberate_drops = 0;   // reconnect churn and storms executed by parley-load
   std::uint64_t reconnects = 0;         // devices back after a drop
-  std::uint64_t syncs = 0;              // sync requests sent after reconnects
-  // Older ids arriving after newer ones because a reconnect's replay (sync) brought them: the
+  std::uint64_t syncs = 0;              // sync requests sent after reconnects and resyncs
+  std::uint64_t resyncs = 0;            // resync_required notices (no rid) answered with a replay
+  // Older ids arriving after newer ones because a reconnect's (or resync's) replay brought them: the
   // protocol allows it (clients sort by id), so it is not counted as reordered.
   std::uint64_t replay_out_of_order = 0;
   std::uint64_t resent = 0;             // unacked sends written again after a reconnect
@@ -114,6 +118,9 @@ class Recorder {
   void on_device_down(std::uint64_t device, Down kind, bool was_up, const std::string& why,
                       std::int64_t now_us);
   void on_sync_sent();
+  // The server asked `device` to sync (resync_required, no rid): not an error; the session's
+  // window without live delivery becomes a gap, and the replay that follows is judged as one.
+  void on_resync(std::uint64_t device, std::int64_t now_us);
   void on_resent();
   // An own send acknowledged to `device` as (conv, msg): its history must show it.
   void on_held(std::uint64_t device, ConversationId conv, MessageId msg);

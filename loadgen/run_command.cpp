@@ -99,6 +99,7 @@ std::string extras_json(const Extras& e, const Verification& v, const DriverOutc
          field("faults_not_executed", o.faults_not_executed) + "," +
          field("churn_reconnects_planned", o.churn_reconnects) + "," + field("deliberate_drops", e.deliberate_drops) +
          "," + field("reconnects", e.reconnects) + "," + field("syncs", e.syncs) + "," +
+         field("resyncs", e.resyncs) + "," +
          field("replay_out_of_order", e.replay_out_of_order) + "," + field("resent", e.resent) + "," +
          field("duplicate_acks", e.duplicate_acks) + "," + reads_json(e, o) + ",\"error_codes\":{" + codes +
          "},\"close_reasons\":{" + reasons + "},\"faults_not_executable\":{" + not_executable + "}}";

@@ -63,6 +63,11 @@ void render_roles(std::string& out, const std::vector<WorkerSnapshot>& w) {
           sum(w, &W::gateway, &GatewayStats::frames_rate_limited));
   counter(out, "parley_closed_rate_limited_total", "sessions closed for sustained flooding",
           sum(w, &W::gateway, &GatewayStats::closed_rate_limited));
+  counter(out, "parley_registry_connects_failed_total",
+          "session registrations for live delivery that failed (each is retried with backoff)",
+          sum(w, &W::gateway, &GatewayStats::registry_connects_failed));
+  counter(out, "parley_registry_resyncs_total", "sessions registered late and told resync_required",
+          sum(w, &W::gateway, &GatewayStats::registry_resyncs));
   counter(out, "parley_messages_accepted_total", "messages persisted and acknowledged",
           sum(w, &W::chat, &ChatStats::accepted));
   counter(out, "parley_messages_duplicate_total", "sends answered from dedup",

@@ -92,6 +92,7 @@ def test_smoke_runs_with_zero_loss(server, tmp_path):
     assert s["counts"]["delivered"] >= s["extra"]["expected_deliveries"]
     assert s["latency_us"]["delivery"]["count"] == s["counts"]["delivered"]
     assert s["latency_us"]["fanout_skew"]["count"] > 0  # smoke has group traffic
+    assert s["extra"]["resyncs"] == 0  # the server's registry (RocksDB) never fails a registration
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["tool"] == "parley-load" and manifest["seed"] == 1
     rows = (out / "timeseries.csv").read_text().splitlines()

@@ -209,6 +209,9 @@ def test_http_health_readiness_and_metrics(server):
         assert float(values["parley_connections"]) == 2
         assert float(values["parley_store_batches_total"]) >= 1
         assert 'parley_store_batch_seconds_bucket{le="+Inf"}' in values
+        # The gateway's registry counters: a healthy server (RocksDB registry) never fails one.
+        assert values["parley_registry_connects_failed_total"] == "0"
+        assert values["parley_registry_resyncs_total"] == "0"
         await a.close()
         await b.close()
     run(scenario())
