@@ -90,8 +90,8 @@ void Gateway::State::authenticate(Session& s, const TokenClaims& claims) {
     replaced = at->second;
     at->second = s.id;
   }
-  send(s.id, protocol::AuthOk{claims.user, claims.device, s.id, config_.heartbeat_interval_ms, t});
-  register_session(s);
+  s.welcome_ms = t;
+  register_session(s);  // auth.ok once it completes (gateway_registry.cpp)
   route(env::DeviceOnline{device, ref(s.id)});
   // The old session closes after the new one is announced: its RegistryDisconnect and
   // DeviceOffline then name a session that is no longer the device's, so the registry and

@@ -28,7 +28,7 @@ void Gateway::State::on_envelope(Envelope& envelope) {
                  [&](env::NotifySessions& m) {
                    for (SessionId id : m.sessions) {
                      const Session* s = find(id);
-                     if (s != nullptr && s->authenticated) send(id, m.frame);
+                     if (s != nullptr && s->authenticated && s->welcomed) send(id, m.frame);
                    }
                  },
                  [&](env::WatchList& m) { watch_list(m); },
@@ -43,7 +43,9 @@ void Gateway::State::deliver(const env::DeliverToDevice& d) {
   Session& s = *find(at->second);
   // Out of the registry since a failed connect: the `sync` it is told to send once registered
   // replays this message, and holding it back keeps the client's position behind older gaps.
-  if (s.unregistered) return;
+  // Before auth.ok (the first connect in flight): the message was stored before the sync the
+  // client sends on auth.ok reads, so that replay has it; nothing precedes auth.ok on the wire.
+  if (s.unregistered || !s.welcomed) return;
   auto conv = s.in_flight.find(d.conv);
   const bool redelivery = conv != s.in_flight.end() && conv->second.contains(d.msg);
   if (!redelivery) {

@@ -27,6 +27,12 @@ void Gateway::State::on_store_done(const StoreDone& done) {
   registering_.erase(pending);
   PARLEY_ASSERT(s != nullptr && s->registering == done.req);  // end() forgets it with the session
   s->registering = RequestId{};
+  // The first attempt's answer, either way, lets the client in: registered, its sync cannot miss
+  // a fan-out; not registered, it is told to sync again once it is (registry_succeeded).
+  if (!s->welcomed) {
+    s->welcomed = true;
+    send(s->id, protocol::AuthOk{s->device.user, s->device.device, s->id, config_.heartbeat_interval_ms, s->welcome_ms});
+  }
   if (std::holds_alternative<Error>(done.outcome)) {
     registry_failed(*s);
   } else {

@@ -47,6 +47,12 @@ struct Gateway::State {
     TimeMs registry_retry_ms = 0;
     std::uint64_t registry_backoff_ms = 0;
     bool unregistered = false;
+    // auth.ok waits for the first RegistryConnect to complete: a client syncs on auth.ok, and a
+    // sync read before the device is in the registry could miss a message whose fan-out looked
+    // the device up before it was there (neither replayed nor delivered live). `welcome_ms` is
+    // the auth time the frame reports; `welcomed` once it was sent.
+    TimeMs welcome_ms = 0;
+    bool welcomed = false;
   };
 
   State(GatewayConfig config, const Clock& clock);

@@ -102,9 +102,16 @@ class GatewayTest : public ::testing::Test {
     gw_.step(TokenVerified{req, std::move(claims)});
   }
   TokenClaims claims_of(DeviceRef d) { return TokenClaims{d.user, d.device, clock_.now_ms() + kHour}; }
-  // Opens and authenticates s as d, dropping the effects of doing so.
+  // Answers every RegistryConnect among `effects` with success (auth.ok waits for it).
+  void answer_connects(const std::vector<Effect>& effects) {
+    for (const auto& r : all_of<StoreRequest>(effects)) {
+      if (std::holds_alternative<store::RegistryConnect>(r.op)) gw_.step(StoreDone{r.req, store::Outcome{store::Done{}}});
+    }
+  }
+  // Opens and authenticates s as d, registered, dropping the effects of doing so.
   void login(SessionId s, DeviceRef d) {
     verified(start_auth(s), claims_of(d));
+    answer_connects(drain());
     drain();
   }
   void deliver(DeviceRef d, ConversationId conv, std::uint64_t msg) {

@@ -77,7 +77,11 @@ TEST_F(GatewayRegistryTest, ConnectSucceedingFirstTimeNeedsNoRetryNorSync) {
 
 TEST_F(GatewayRegistryTest, RegisteredLateTheClientIsToldToSyncAndDeliveriesWereHeldBack) {
   fail(login_connect(kS1, kAlice));
-  EXPECT_TRUE(frames_to(drain(), kS1).empty());
+  // The first attempt's failure lets the client in (it is not made to wait out a failover); the
+  // sync it sends now may miss what is fanned out until the device is registered.
+  const auto welcome = frames_to(drain(), kS1);
+  ASSERT_EQ(welcome.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<protocol::AuthOk>(welcome[0]));
   // A delivery through a stale or racing registry entry would move the client's position past the
   // messages it missed: withheld (the chat service redelivers it).
   deliver(kAlice, kConvA, 9);
