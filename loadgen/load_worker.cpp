@@ -232,9 +232,7 @@ void Worker::on_frame(Connection& c, protocol::ServerFrame&& frame) {
                    if (ack.msg.value != 0) shared_.recorder->on_held(c.key(), ack.conv, ack.msg);
                  },
                  [&](const protocol::Deliver& d) { deliver(c, d); },
-                 [&](const protocol::SyncDone& done) {
-                   if (done.more) request_sync(writer(c), *shared_.recorder, {{done.conv, done.through}});
-                 },
+                 [&](const protocol::SyncDone& done) { on_sync_done(writer(c), *shared_.recorder, c.key(), done); },
                  [&](const protocol::HistoryPage& page) { on_history(c, page); },
                  [&](const protocol::SearchResult& result) { on_search(c, result); },
                  [&](const protocol::TypingUpdate& update) { on_typing(c, update); },

@@ -84,12 +84,13 @@ bool Recorder::on_delivery(std::uint64_t device, ConversationId conv, MessageId 
     }
     return false;
   }
-  std::uint64_t& top = ledger.top[conv.value];
-  if (msg.value < top) {
+  DeviceLedger::Position& position = ledger.position[conv.value];
+  if (msg.value < position.top) {
     const bool replayed = !ledger.gaps.empty() && send->intended_us <= ledger.gaps.back().second;
     ++(replayed ? extras_.replay_out_of_order : counts_.reordered);
   }
-  top = std::max(top, msg.value);
+  position.top = std::max(position.top, msg.value);
+  if (!position.syncing) position.synced = std::max(position.synced, msg.value);
   ledger.held[conv.value].push_back(msg.value);
   ++counts_.delivered;
   ++second_.deliveries;
@@ -127,6 +128,20 @@ void Recorder::on_sync_sent() {
   ++extras_.syncs;
 }
 
+void Recorder::on_sync_requested(std::uint64_t device,
+                                 const std::vector<std::pair<ConversationId, MessageId>>& positions) {
+  std::lock_guard lock(mutex_);
+  DeviceLedger& ledger = ledgers_[device];
+  for (const auto& [conv, after] : positions) ledger.position[conv.value].syncing = true;
+}
+
+void Recorder::on_sync_done(std::uint64_t device, ConversationId conv, MessageId through, bool more) {
+  std::lock_guard lock(mutex_);
+  DeviceLedger::Position& position = ledgers_[device].position[conv.value];
+  position.synced = std::max(position.synced, through.value);
+  if (!more) position.syncing = false;
+}
+
 void Recorder::on_resync(std::uint64_t device, std::int64_t now_us) {
   std::lock_guard lock(mutex_);
   ++extras_.resyncs;
@@ -142,9 +157,9 @@ std::vector<std::pair<ConversationId, MessageId>> Recorder::positions(std::uint6
   std::vector<std::pair<ConversationId, MessageId>> out;
   const auto it = ledgers_.find(device);
   if (it == ledgers_.end()) return out;
-  for (const auto& [conv, top] : it->second.top) {
+  for (const auto& [conv, position] : it->second.position) {
     if (out.size() == max) break;
-    out.emplace_back(ConversationId{conv}, MessageId{top});
+    out.emplace_back(ConversationId{conv}, MessageId{position.synced});
   }
   return out;
 }
@@ -153,6 +168,10 @@ void Recorder::on_device_down(std::uint64_t device, Down kind, bool was_up, cons
                               std::int64_t now_us) {
   std::lock_guard lock(mutex_);
   if (was_up) --connections_;
+  // What was outstanding went with the session: the next one syncs those conversations again.
+  if (const auto it = ledgers_.find(device); it != ledgers_.end()) {
+    for (auto& [conv, position] : it->second.position) position.syncing = false;
+  }
   if (kind == Down::end_of_run) return;
   DeviceLedger& ledger = ledgers_[device];
   if (!ledger.lost()) ledger.gaps.emplace_back(now_us, INT64_MAX);

@@ -36,7 +36,17 @@ inline std::uint64_t device_key(std::uint64_t user, std::uint32_t device) { retu
 
 struct DeviceLedger {
   std::unordered_map<std::uint64_t, MessageId> got;        // seq → the message id it arrived as
-  std::unordered_map<std::uint64_t, std::uint64_t> top;    // conv → highest message id held
+  // Per conversation the device knows: `top`, the highest id it holds (reorder accounting), and
+  // `synced`, the id up to which it holds every message: where its next sync starts. A live
+  // delivery moves `synced` only while no sync of that conversation is outstanding on the current
+  // session (`syncing`): during a replay it may be ahead of what the replay has not sent yet, and
+  // a connection lost before sync.done must not skip that gap (docs/loadgen.md, Reconnects).
+  struct Position {
+    std::uint64_t top = 0;
+    std::uint64_t synced = 0;
+    bool syncing = false;  // sync sent on the current session, sync.done with more = false not yet seen
+  };
+  std::unordered_map<std::uint64_t, Position> position;    // conv → its position
   std::int64_t up_at_us = -1;                              // first auth.ok time; -1 never
   std::int64_t session_up_us = -1;                         // the current session's auth.ok time
   // [down, back) while the device was away (dropped by us or the server); back = INT64_MAX if it
@@ -118,6 +128,12 @@ class Recorder {
   void on_device_down(std::uint64_t device, Down kind, bool was_up, const std::string& why,
                       std::int64_t now_us);
   void on_sync_sent();
+  // A sync of these conversations is asked for on the device's current session (written or not:
+  // the gap it is to fill stays open either way): live deliveries stop moving their `synced`.
+  void on_sync_requested(std::uint64_t device, const std::vector<std::pair<ConversationId, MessageId>>& positions);
+  // sync.done: the device holds everything of `conv` up to `through` (pages arrive in order before
+  // it); with more = false the conversation's sync is over. A lost connection ends it too.
+  void on_sync_done(std::uint64_t device, ConversationId conv, MessageId through, bool more);
   // The server asked `device` to sync (resync_required, no rid): not an error; the session's
   // window without live delivery becomes a gap, and the replay that follows is judged as one.
   void on_resync(std::uint64_t device, std::int64_t now_us);
@@ -136,7 +152,8 @@ class Recorder {
   void on_search_result(std::uint64_t hits, std::uint64_t foreign, std::uint64_t unchecked);
   void on_read_skipped();
   void on_client_fault(bool slow, std::uint64_t devices);
-  // Conversation → highest message id the device holds: the positions of a sync after reconnect.
+  // Conversation → the id up to which the device holds everything (`synced`, not the highest id it
+  // holds): the positions of the sync after a reconnect or a resync notice.
   std::vector<std::pair<ConversationId, MessageId>> positions(std::uint64_t device, std::size_t max) const;
 
   // Closes the current second: its row, and the live figures for the progress line.

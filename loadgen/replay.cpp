@@ -5,9 +5,10 @@
 
 namespace parley::load {
 
-void request_sync(const FrameWriter& write, Recorder& recorder,
+void request_sync(const FrameWriter& write, Recorder& recorder, std::uint64_t device,
                   const std::vector<std::pair<ConversationId, MessageId>>& positions) {
   if (positions.empty()) return;
+  recorder.on_sync_requested(device, positions);
   protocol::Sync frame;
   frame.rid = "sync";
   frame.limit = sync_page;
@@ -15,8 +16,14 @@ void request_sync(const FrameWriter& write, Recorder& recorder,
   if (write(protocol::encode(protocol::ClientFrame{std::move(frame)}))) recorder.on_sync_sent();
 }
 
+void on_sync_done(const FrameWriter& write, Recorder& recorder, std::uint64_t device,
+                  const protocol::SyncDone& done) {
+  recorder.on_sync_done(device, done.conv, done.through, done.more);
+  if (done.more) request_sync(write, recorder, device, {{done.conv, done.through}});
+}
+
 void replay(const FrameWriter& write, Recorder& recorder, std::uint64_t device) {
-  request_sync(write, recorder, recorder.positions(device, limits::sync_positions_max));
+  request_sync(write, recorder, device, recorder.positions(device, limits::sync_positions_max));
 }
 
 bool is_resync_request(const protocol::ErrorFrame& error) {
