@@ -31,6 +31,7 @@ std::int64_t Checker::acked(std::uint32_t index, MessageId id, TimeUs now_us) {
   t.id = id;
   if (t.acked) return -1;
   t.acked = true;
+  t.acked_us = now_us;
   ++counts_.acked;
   return now_us - t.intended_us;
 }
@@ -65,8 +66,10 @@ std::int64_t Checker::delivered(std::uint32_t index, MessageId id, std::uint32_t
 }
 
 void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId)>& newest,
-                     const std::function<std::optional<std::size_t>(TimeUs, std::uint32_t)>& blame) {
+                     const std::function<std::optional<std::size_t>(TimeUs, std::uint32_t)>& blame,
+                     const std::function<bool(std::uint32_t)>& settled, TimeUs judged_until_us) {
   counts_.expected = counts_.missing = counts_.unacked = counts_.missing_behind_newer = 0;
+  counts_.pending = 0;
   counts_.missing_blamed = 0;
   missing_by_fault_.clear();
   for (const auto& t : messages_) {
@@ -76,6 +79,10 @@ void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId
     }
     for (std::size_t i = 0; i < t.recipients.size(); ++i) {
       if (t.optional[i]) continue;
+      if (!t.got[i] && (t.acked_us > judged_until_us || !settled(t.recipients[i]))) {
+        ++counts_.pending;
+        continue;
+      }
       ++counts_.expected;
       if (t.got[i]) continue;
       ++counts_.missing;

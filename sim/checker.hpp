@@ -34,6 +34,9 @@ struct CheckerCounts {
   std::uint64_t missing_blamed = 0;  // of which sent while a fault that loses live deliveries
                                     // was on (a failed registry lookup skips the fan-out)
   std::uint64_t unacked = 0;       // never acknowledged (the client still holds it to resend)
+  std::uint64_t pending = 0;       // undelivered at the end, not lost: the device was offline (or
+                                   // back too recently to have synced; its next sync has them), or
+                                   // the message was acked too close to the end to be delivered
   std::uint64_t delivered_late = 0;  // after the delivery SLO
 };
 
@@ -52,19 +55,26 @@ class Checker {
   std::int64_t delivered(std::uint32_t index, MessageId id, std::uint32_t device, TimeUs now_us);
   // A first delivery older than the device's newest in its conversation; while the device
   // recovers from a reconnect (sync replay, redeliveries) that is the replay catching up.
-  // Also excused: a message sent while a fault delayed some deliveries of its conversation (a
-  // partition, a chat crash): the redelivery arrives after newer messages, the client orders by id.
-  void reordered(std::uint32_t index, bool recovering) {
-    const bool excused = recovering || (excuse_ && excuse_(messages_[index].intended_us));
+  // Also excused: a message in flight (sent, not yet acknowledged) while a fault delayed some
+  // deliveries of its conversation (a partition, a chat crash): the redelivery arrives after newer
+  // messages, the client orders by id. A send held up by one fault (a store outage) can meet the
+  // next one when it is finally fanned out, so the whole span from send to ack counts.
+  void reordered(std::uint32_t index, bool recovering, TimeUs now_us) {
+    const auto& t = messages_[index];
+    const bool excused = recovering || (excuse_ && excuse_(t.intended_us, t.acked ? t.acked_us : now_us));
     ++(excused ? counts_.reordered_recovering : counts_.reordered);
   }
-  void set_reorder_excuse(std::function<bool(TimeUs)> excuse) { excuse_ = std::move(excuse); }
+  // excuse(sent_us, acked_us): whether a fault was on while the message was in flight.
+  void set_reorder_excuse(std::function<bool(TimeUs, TimeUs)> excuse) { excuse_ = std::move(excuse); }
   // Called once at the end: fills missing and unacked; `newest` says the newest id a device holds
   // in a conversation, to tell the reason of a loss.
   // `blame` names the fault that explains a loss of a message sent at that time, if any: such
   // losses are counted (per fault) and do not fail the checker; every other loss does.
+  // `settled(device)`: online at the end and long enough to have synced; a message missing on a
+  // device that is not, or acked after `judged_until_us`, is pending, not lost.
   void finish(const std::function<MessageId(std::uint32_t device, ConversationId conv)>& newest,
-              const std::function<std::optional<std::size_t>(TimeUs intended, std::uint32_t device)>& blame);
+              const std::function<std::optional<std::size_t>(TimeUs intended, std::uint32_t device)>& blame,
+              const std::function<bool(std::uint32_t device)>& settled, TimeUs judged_until_us);
   const std::map<std::size_t, std::uint64_t>& missing_by_fault() const { return missing_by_fault_; }
 
   const CheckerCounts& counts() const { return counts_; }
@@ -77,6 +87,7 @@ class Checker {
  private:
   struct Traced {
     TimeUs intended_us = 0;
+    TimeUs acked_us = 0;  // the first ack
     ConversationId conv;
     MessageId id;  // from the ack or the first delivery
     std::uint32_t sender_device = 0;
@@ -89,7 +100,7 @@ class Checker {
   std::vector<Traced> messages_;
   CheckerCounts counts_;
   std::map<std::size_t, std::uint64_t> missing_by_fault_;
-  std::function<bool(TimeUs)> excuse_;
+  std::function<bool(TimeUs, TimeUs)> excuse_;
 };
 
 }  // namespace parley::sim

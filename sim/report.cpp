@@ -154,6 +154,24 @@ double peak_backlog_ms(const SimulationResult& r, const FaultRecord& f, std::opt
   return round6(peak);
 }
 
+// The bulk's side of a crash or a storm: its reconnects at their peak and what they cost the
+// components a reconnect touches (gateway: the handshake; presence: the registry and presence
+// writes; store: the replay reads), at their worst in the fault's window.
+Json reconnect_bulk(const SimulationResult& r, const FaultRecord& f) {
+  double reconnects = 0;
+  std::array<double, component_count> peak{};
+  for (const auto& u : r.utilisation) {
+    if (u.t_s < f.fault.at_s || u.t_s >= f.fault.at_s + f.fault.duration_s + 10) continue;
+    reconnects = std::max(reconnects, u.bulk_reconnects_per_s);
+    for (std::size_t k = 0; k < component_count; ++k) peak[k] = std::max(peak[k], u.utilisation[k]);
+  }
+  auto at = [&](Component c) { return round6(peak[static_cast<std::size_t>(c)]); };
+  return {{"reconnects_peak_per_s", round6(reconnects)},
+          {"gateway_peak_utilisation", at(Component::gateway)},
+          {"presence_peak_utilisation", at(Component::presence)},
+          {"store_peak_utilisation", at(Component::store)}};
+}
+
 Json counters_json(const FaultCounters& c) {
   return {{"envelopes_lost", c.envelopes_lost}, {"envelopes_delayed", c.envelopes_delayed},
           {"tcp_retransmits", c.retransmits}, {"store_ops_unavailable", c.store_ops_unavailable},
@@ -165,7 +183,8 @@ Json counters_json(const FaultCounters& c) {
 std::optional<Component> component_of(scenario::FaultKind kind) {
   using scenario::FaultKind;
   switch (kind) {
-    case FaultKind::gateway_crash: return Component::gateway;
+    case FaultKind::gateway_crash:
+    case FaultKind::reconnect_storm: return Component::gateway;
     case FaultKind::chat_crash: return Component::chat;
     case FaultKind::store_node_loss: return Component::store;
     case FaultKind::redis_failover: return Component::presence;
@@ -174,11 +193,15 @@ std::optional<Component> component_of(scenario::FaultKind kind) {
 }
 
 // Kind-specific figures: reconnects, presence convergence, id monotonicity, the hot group's skew.
-void kind_figures(Json& one, const FaultRecord& f) {
+void kind_figures(Json& one, const SimulationResult& r, const FaultRecord& f) {
   using scenario::FaultKind;
   const auto& p = f.fault.params;
   switch (f.fault.kind) {
+    case FaultKind::reconnect_storm:
+      one["fraction"] = p.fraction;
+      [[fallthrough]];
     case FaultKind::gateway_crash:
+      one["bulk"] = reconnect_bulk(r, f);
       one["sampled_devices_affected"] = f.sample.affected_devices;
       one["sampled_devices_reconnected"] = f.sample.reconnected;
       one["sampled_devices_superseded"] = f.sample.superseded;
@@ -258,7 +281,7 @@ Json faults_json(const SimulationResult& r) {
       out.push_back(std::move(one));
       continue;
     }
-    kind_figures(one, f);
+    kind_figures(one, r, f);
     one["deployment"] = counters_json(f.deployment);
     one["latency"] = fault_window(r, f);
     // A hot group's backlog builds on its own chat node, which has a queue of its own.
@@ -273,6 +296,7 @@ Json faults_json(const SimulationResult& r) {
 Json checker_json(const CheckerCounts& c, bool on, bool passed) {
   return {{"enabled", on}, {"passed", passed}, {"sent", c.sent}, {"acked", c.acked},
           {"unacked_at_end", c.unacked}, {"expected_deliveries", c.expected},
+          {"pending_at_end", c.pending},
           {"delivered", c.delivered}, {"redelivered_same_id", c.redelivered},
           {"duplicated", c.duplicated}, {"reordered", c.reordered},
           {"reordered_while_recovering", c.reordered_recovering}, {"own_echo", c.own_echo}, {"unexpected", c.unexpected},

@@ -120,12 +120,17 @@ void SampleClients::connect(std::uint32_t device) {
   to_server(device, pr::Auth{make_dev_token(UserId{user_of_[device] + 1}, DeviceId{device_id_[device]})});
 }
 
-void SampleClients::disconnected(std::uint32_t device) {
+// The client's side of a connection that is gone: no session, nothing pending on it.
+void SampleClients::drop(std::uint32_t device) {
   if (state_[device] == State::online) --connected_;
   if (session_[device]) device_of_session_.erase(session_[device]);
   sync_pending_[device].clear();
   state_[device] = State::offline;
   session_[device] = 0;
+}
+
+void SampleClients::disconnected(std::uint32_t device) {
+  drop(device);
   // Exponential backoff with full jitter: uniform in [0, min(cap, base · 2^attempt)].
   const TimeUs ceiling = std::min(config_.backoff_cap_us, config_.backoff_base_us << std::min<int>(attempt_[device], 20));
   attempt_[device] = static_cast<std::uint8_t>(std::min<int>(attempt_[device] + 1, 255));
@@ -134,19 +139,48 @@ void SampleClients::disconnected(std::uint32_t device) {
                    [this, device] { connect(device); });
 }
 
-void SampleClients::gateway_crashed(std::uint32_t gw, std::size_t fault) {
+void SampleClients::start_fault(std::size_t fault) {
   if (faults_.size() <= fault) faults_.resize(fault + 1);
   if (fault_at_us_.size() <= fault) fault_at_us_.resize(fault + 1);
   fault_at_us_[fault] = calendar_->now_us();
+}
+
+// Counts `device` as affected by `fault` (its reconnect is counted there once it authenticates).
+void SampleClients::hit(std::uint32_t device, std::size_t fault) {
+  ++faults_[fault].affected_devices;
+  if (fault_[device] >= 0) ++faults_[static_cast<std::size_t>(fault_[device])].superseded;
+  fault_[device] = static_cast<std::int32_t>(fault);
+}
+
+void SampleClients::gateway_crashed(std::uint32_t gw, std::size_t fault) {
+  start_fault(fault);
   for (std::uint32_t d = 0; d < user_of_.size(); ++d) {
     if (gateway_[d] != gw || state_[d] == State::offline) continue;
-    ++faults_[fault].affected_devices;
-    if (fault_[d] >= 0) ++faults_[static_cast<std::size_t>(fault_[d])].superseded;
-    fault_[d] = static_cast<std::int32_t>(fault);
+    hit(d, fault);
     const auto session = session_[d];
     calendar_->after(access_latency_us_[d], [this, d, session] {  // the reset reaches the client
       if (session_[d] == session) disconnected(d);
     });
+  }
+}
+
+// The client closes its connection itself (the gateway sees the close after the access latency,
+// as a WebSocket close or a reset) and comes back at its drawn time, without backoff: the gateway
+// is up. A device still connecting is left alone.
+void SampleClients::storm(std::optional<std::uint32_t> gw, double fraction, TimeUs window_us,
+                          std::size_t fault, Random& rng) {
+  start_fault(fault);
+  for (std::uint32_t d = 0; d < user_of_.size(); ++d) {
+    if (state_[d] != State::online || (gw && gateway_[d] != *gw)) continue;
+    const double draw = rng.unit();
+    const auto back_after = static_cast<TimeUs>(rng.uniform(static_cast<std::uint64_t>(window_us) + 1));
+    if (draw >= fraction) continue;
+    hit(d, fault);
+    const HostRef host{Component::gateway, gateway_[d]};
+    const SessionId session{session_[d]};
+    drop(d);
+    calendar_->after(access_latency_us_[d], [this, host, session] { deployment_->closed(host.index, session); });
+    calendar_->after(back_after, [this, d] { connect(d); });
   }
 }
 
@@ -182,6 +216,9 @@ void SampleClients::handle(std::uint32_t device, const pr::ServerFrame& frame) {
                  [&](const pr::Deliver& d) { on_deliver(device, d.message); },
                  [&](const pr::SyncDone& s) {
                    sync_pending_[device].erase(s.conv);
+                   // Everything up to `through` has arrived (pages come in order on the session).
+                   auto& position = position_[device][s.conv];
+                   position.synced = std::max(position.synced, s.through);
                    // From `through`, not from the newest id held: a live delivery that arrived
                    // during the replay would skip the rest of the page (docs/protocol.md).
                    if (s.more) request_sync(device, {s.conv}, s.through);
@@ -236,7 +273,7 @@ void SampleClients::request_sync(std::uint32_t device, const std::vector<Convers
   if (convs.empty()) return;
   pr::Sync sync{"y", {}, 0};
   for (const auto conv : convs) {
-    sync.positions.push_back({conv, after ? after : newest(device, conv)});
+    sync.positions.push_back({conv, after ? after : position_[device][conv].synced});
     sync_pending_[device].insert(conv);
   }
   to_server(device, sync);
@@ -290,14 +327,15 @@ void SampleClients::on_error(std::uint32_t device, const pr::ErrorFrame& error) 
 
 void SampleClients::on_deliver(std::uint32_t device, const StoredMessage& m) {
   to_server(device, pr::Delivered{m.conv, m.id});
-  auto& last = position_[device][m.conv];
-  const bool older = m.id < last;
-  last = std::max(last, m.id);
+  auto& position = position_[device][m.conv];
+  const bool older = m.id < position.newest;
+  position.newest = std::max(position.newest, m.id);
+  if (sync_pending_[device].count(m.conv) == 0) position.synced = std::max(position.synced, m.id);
   if (m.sender.value == 0 || m.client_uuid.size() < 2 || m.client_uuid[0] != 's') return;
   const auto index = static_cast<std::uint32_t>(std::stoul(m.client_uuid.substr(1)));
   const auto latency = checker_->delivered(index, m.id, device, calendar_->now_us());
   if (latency < 0) return;
-  if (older) checker_->reordered(index, calendar_->now_us() < recovering_until_us_[device]);
+  if (older) checker_->reordered(index, calendar_->now_us() < recovering_until_us_[device], calendar_->now_us());
   if (latency > static_cast<std::int64_t>(scenario_.slos.p99_delivery_ms * 1000)) ++second_.late;
   delivery_.record(static_cast<std::uint64_t>(latency));
   second_.delivery.record(static_cast<std::uint64_t>(latency));
@@ -423,8 +461,8 @@ void SampleClients::send_traced_new(std::uint32_t device, ConversationId conv,
                                     std::vector<std::uint32_t> recipients, TimeUs intended_us,
                                     std::vector<std::uint32_t> optional) {
   // The conversation list of the devices that hold the conversation (optional ones do not yet).
-  for (auto d : recipients) position_[d].try_emplace(conv, MessageId{});
-  if (optional.empty() || state_[device] == State::online) position_[device].try_emplace(conv, MessageId{});
+  for (auto d : recipients) position_[d].try_emplace(conv);
+  if (optional.empty() || state_[device] == State::online) position_[device].try_emplace(conv);
   const auto index = checker_->planned(intended_us, conv, device, std::move(recipients), std::move(optional));
   ++second_.sends;
   outbox_[device].push_back(index);
@@ -482,10 +520,14 @@ void SampleClients::send_to_group(Random& rng, std::uint32_t group, std::size_t 
   send_in(first_device_[user] + static_cast<std::uint32_t>(rng.uniform(span)), *conv, members);
 }
 
+bool SampleClients::settled_online(std::uint32_t device, TimeUs settled_us) const {
+  return state_[device] == State::online && calendar_->now_us() - online_since_us_[device] >= settled_us;
+}
+
 std::vector<UserId> SampleClients::settled_online_users(TimeUs settled_us) const {
   std::vector<UserId> out;
   for (std::uint32_t d = 0; d < user_of_.size(); ++d) {
-    if (state_[d] == State::online && calendar_->now_us() - online_since_us_[d] >= settled_us) {
+    if (settled_online(d, settled_us)) {
       out.push_back(UserId{user_of_[d] + 1});
     }
   }

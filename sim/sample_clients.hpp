@@ -36,11 +36,11 @@ struct SecondStats {  // the sample this second (timeseries.csv)
   metrics::Histogram ack, delivery;
 };
 
-struct FaultEffect {  // what one gateway crash did to the sampled clients
+struct FaultEffect {  // what one gateway crash or reconnect storm did to the sampled clients
   std::uint64_t affected_devices = 0;
   std::uint64_t reconnected = 0;
   std::uint64_t superseded = 0;  // hit by a later crash before they reconnected (counted there)
-  TimeUs last_reconnect_us = 0;  // from the crash
+  TimeUs last_reconnect_us = 0;  // from the fault
   std::uint64_t reconnect_attempts = 0;
 };
 
@@ -86,8 +86,13 @@ class SampleClients {
   std::vector<UserId> settled_online_users(TimeUs settled_us) const;
   // The gateway died: its clients see their connections drop and start reconnecting.
   void gateway_crashed(std::uint32_t gw, std::size_t fault);
+  // reconnect_storm: every online device (of gateway `gw`, or of all) drops its connection with
+  // probability `fraction` and reconnects at a uniform time within `window_us`.
+  void storm(std::optional<std::uint32_t> gw, double fraction, TimeUs window_us, std::size_t fault, Random& rng);
 
   std::uint64_t connected() const { return connected_; }
+  // Online and connected for at least `settled_us` (a replay after connecting may be unfinished).
+  bool settled_online(std::uint32_t device, TimeUs settled_us) const;
   DeviceRef device_ref(std::uint32_t device) const {
     return DeviceRef{UserId{user_of_[device] + 1}, DeviceId{device_id_[device]}};
   }
@@ -100,14 +105,17 @@ class SampleClients {
   std::uint64_t bytes_per_device() const;
   MessageId newest(std::uint32_t device, ConversationId conv) const {
     auto it = position_[device].find(conv);
-    return it == position_[device].end() ? MessageId{} : it->second;
+    return it == position_[device].end() ? MessageId{} : it->second.newest;
   }
 
  private:
   enum class State : std::uint8_t { offline, connecting, online };
 
   void connect(std::uint32_t device);
+  void drop(std::uint32_t device);
   void disconnected(std::uint32_t device);
+  void start_fault(std::size_t fault);
+  void hit(std::uint32_t device, std::size_t fault);
   void to_server(std::uint32_t device, const protocol::ClientFrame& frame);
   void from_server(SessionId session, FramePtr frame);
   void handle(std::uint32_t device, const protocol::ServerFrame& frame);
@@ -145,7 +153,14 @@ class SampleClients {
   std::vector<TimeUs> recovering_until_us_;     // after a reconnect: replay and redeliveries
   std::vector<std::int32_t> fault_;             // the crash this device is recovering from, or -1
   std::vector<std::uint32_t> first_device_;     // per sampled user; devices are contiguous
-  std::vector<std::map<ConversationId, MessageId>> position_;   // newest id per conversation
+  // Per conversation a device knows: the newest id it holds, and the id up to which it holds
+  // everything (where its next sync starts). A live delivery moves `synced` only while no sync of
+  // that conversation is outstanding: one arriving during a replay may be ahead of what the
+  // replay has not sent yet, and a connection lost before sync.done must not skip that gap.
+  struct Position {
+    MessageId newest, synced;
+  };
+  std::vector<std::map<ConversationId, Position>> position_;
   std::vector<std::vector<std::uint32_t>> outbox_;              // traced sends not yet acked
   std::vector<std::set<ConversationId>> sync_pending_;          // synced, sync.done not yet seen
   // ---- groups of the sample ----

@@ -55,7 +55,9 @@ class Simulation {
     result_.presence_checked = last_failover_us_ < 0 || end_us_ - last_failover_us_ >= presence_converge_us;
     if (result_.presence_checked) result_.presence_missing_at_end = presence_missing();
     checker_.finish([this](std::uint32_t device, ConversationId conv) { return clients_.newest(device, conv); },
-                    [this](TimeUs intended, std::uint32_t device) { return blame(intended, device); });
+                    [this](TimeUs intended, std::uint32_t device) { return blame(intended, device); },
+                    [this](std::uint32_t device) { return clients_.settled_online(device, Deployment::registry_settle_us); },
+                    end_us_ - Deployment::registry_settle_us);
     for (const auto& [fault, n] : checker_.missing_by_fault()) result_.faults[fault].missing_acknowledged = n;
     result_.checker = checker_.counts();
     result_.ack = clients_.ack_histogram();
@@ -111,23 +113,23 @@ class Simulation {
     }
   }
 
-  // Reorders of messages sent around a partition, a chat crash or a Redis failover are delayed
-  // fan-outs and redeliveries arriving after newer live deliveries (the client orders by id):
-  // counted apart, like a reconnect's replay.
-  bool reorder_excused(TimeUs intended) const {
+  // Reorders of messages in flight around a partition, a chat crash or a Redis failover are
+  // delayed fan-outs and redeliveries arriving after newer live deliveries (the client orders by
+  // id): counted apart, like a reconnect's replay.
+  bool reorder_excused(TimeUs sent, TimeUs acked) const {
     using scenario::FaultKind;
     for (const auto& f : result_.faults) {
       const auto k = f.fault.kind;
       if (!f.modelled || (k != FaultKind::partition && k != FaultKind::chat_crash && k != FaultKind::redis_failover)) continue;
       const auto from = static_cast<TimeUs>(f.fault.at_s * 1e6) - 2'000'000;
       const auto to = static_cast<TimeUs>((f.fault.at_s + f.fault.duration_s) * 1e6) + 1'000'000;
-      if (intended >= from && intended <= to) return true;
+      if (acked >= from && sent <= to) return true;
     }
     return false;
   }
 
   void schedule() {
-    checker_.set_reorder_excuse([this](TimeUs intended) { return reorder_excused(intended); });
+    checker_.set_reorder_excuse([this](TimeUs sent, TimeUs acked) { return reorder_excused(sent, acked); });
     duration_us_ = static_cast<TimeUs>(scenario_.duration_s * 1e6);
     end_us_ = duration_us_ + static_cast<TimeUs>(options_.grace_s * 1e6);
     if (clients_.planned()) {  // the sample is every online user: trace the scenario's own plan
@@ -181,9 +183,9 @@ class Simulation {
     });
   }
 
-  // Every kind but reconnect_storm is injected (that one is listed as not modelled). Crash kinds
-  // turn a host off and lose its role's state; network kinds change NetworkFaults; clock_step
-  // moves one host's clock; hot_group adds a celebrity group's load to the bulk and the sample.
+  // Every kind is injected. Crash kinds turn a host off and lose its role's state; network kinds
+  // change NetworkFaults; clock_step moves one host's clock; hot_group adds a celebrity group's
+  // load to the bulk and the sample; reconnect_storm drops clients that come back at once.
   void schedule_fault(const scenario::Fault& fault, bool from_swarm) {
     using scenario::FaultKind;
     const std::size_t index = result_.faults.size();
@@ -192,10 +194,7 @@ class Simulation {
     const auto count = target_count(fault);
     record.target = static_cast<std::uint32_t>(fault.target.index.value_or(pick.uniform(std::max<std::uint64_t>(count, 1))) %
                                                std::max<std::uint64_t>(count, 1));
-    if (fault.kind == FaultKind::reconnect_storm) {
-      record.modelled = false;
-      record.note = "reconnect_storm is not injected by parley-sim yet (parley-load executes it)";
-    } else if (fault.kind == FaultKind::partition && count < 2) {
+    if (fault.kind == FaultKind::partition && count < 2) {
       record.modelled = false;
       record.note = "one zone: nothing to cut apart";
     }
@@ -242,7 +241,9 @@ class Simulation {
       case FaultKind::hot_group:
         calendar_.at(at, [this, index] { start_hot(index); });
         break;
-      case FaultKind::reconnect_storm: break;
+      case FaultKind::reconnect_storm:
+        calendar_.at(at, [this, index] { start_storm(index); });
+        break;
     }
   }
 
@@ -299,8 +300,36 @@ class Simulation {
     const double bulk = static_cast<double>(scenario::online_users(scenario_.population)) *
                         load_.devices_per_user() / static_cast<double>(platform_.count(Component::gateway));
     result_.faults[index].bulk_devices_affected = static_cast<std::uint64_t>(bulk);
-    storm_devices_ += bulk;
-    storm_until_s_ = static_cast<double>(calendar_.now_us()) / 1e6 + storm_window_s;
+    add_storm(bulk, storm_window_s);
+  }
+
+  // The bulk's reconnects of a crash or a storm: `devices` spread evenly over `window_s` from the
+  // next second's start (the bulk's rates are set per second, and this one's are).
+  void add_storm(double devices, double window_s) {
+    const double from = std::ceil(static_cast<double>(calendar_.now_us()) / 1e6);
+    storms_.push_back({from, from + window_s, devices / window_s});
+  }
+
+  // reconnect_storm: `fraction` of the target's connections (one gateway's, or every gateway's)
+  // drop and come back at uniform times within `duration_s` (at least a second: the bulk's
+  // resolution). The sample's devices do it for real through the core's Gateway.
+  void start_storm(std::size_t index) {
+    auto& record = result_.faults[index];
+    const auto& fault = record.fault;
+    const bool one_gateway = fault.target.kind == scenario::TargetKind::gateway;
+    const double window_s = std::max(fault.duration_s, 1.0);
+    const double online = static_cast<double>(scenario::online_users(scenario_.population)) * load_.devices_per_user();
+    const double bulk = online * fault.params.fraction /
+                        (one_gateway ? static_cast<double>(platform_.count(Component::gateway)) : 1.0);
+    record.bulk_devices_affected = static_cast<std::uint64_t>(bulk);
+    add_storm(bulk, window_s);
+    const auto window_us = static_cast<TimeUs>(fault.duration_s * 1e6);
+    if (one_gateway && record.target >= sample_config(scenario_, options_).gateways) {
+      record.note = "no sampled client on this gateway: the bulk alone shows the storm";
+      return;
+    }
+    clients_.storm(one_gateway ? std::optional<std::uint32_t>(record.target) : std::nullopt,
+                   fault.params.fraction, window_us, index, storm_rng_);
   }
 
   void recover(HostRef host, std::size_t index) {
@@ -380,12 +409,10 @@ class Simulation {
 
   void pulse() {
     const double t_s = static_cast<double>(calendar_.now_us()) / 1e6;
+    // The second starting now gets each storm's rate times its overlap with the second.
     double storm = 0;
-    if (t_s <= storm_until_s_ + 1e-9) {
-      storm = storm_devices_ / storm_window_s;
-    } else {
-      storm_devices_ = 0;
-    }
+    for (const auto& span : storms_) storm += span.rate_per_s * std::max(0.0, std::min(span.until_s, t_s + 1) - std::max(span.from_s, t_s));
+    std::erase_if(storms_, [t_s](const StormSpan& span) { return span.until_s <= t_s; });
     row(t_s);
     result_.checker_per_second.push_back(checker_.counts());
     load_.update(t_s, storm);
@@ -461,7 +488,11 @@ class Simulation {
   std::optional<workload::SendPlanner> planner_;  // planned mode only
   TimeUs duration_us_ = 0, end_us_ = 0;
   std::array<std::uint64_t, component_count> down_{};
-  double storm_devices_ = 0, storm_until_s_ = -1;
+  struct StormSpan {
+    double from_s = 0, until_s = 0, rate_per_s = 0;
+  };
+  std::vector<StormSpan> storms_;
+  Random storm_rng_{workload::substream(seed_, workload::Stream::user_event_attributes, 0x5707)};
   SimulationResult result_;
   std::chrono::steady_clock::time_point wall_start_;
 };
