@@ -66,7 +66,7 @@ std::int64_t Checker::delivered(std::uint32_t index, MessageId id, std::uint32_t
 }
 
 void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId)>& newest,
-                     const std::function<std::optional<std::size_t>(TimeUs, std::uint32_t)>& blame,
+                     const std::function<std::optional<std::size_t>(TimeUs, std::uint32_t, ConversationId, MessageId)>& blame,
                      const std::function<bool(std::uint32_t)>& settled, TimeUs judged_until_us) {
   counts_.expected = counts_.missing = counts_.unacked = counts_.missing_behind_newer = 0;
   counts_.pending = 0;
@@ -87,7 +87,7 @@ void Checker::finish(const std::function<MessageId(std::uint32_t, ConversationId
       if (t.got[i]) continue;
       ++counts_.missing;
       if (newest(t.recipients[i], t.conv) > t.id) ++counts_.missing_behind_newer;
-      if (const auto fault = blame(t.intended_us, t.recipients[i])) {
+      if (const auto fault = blame(t.intended_us, t.recipients[i], t.conv, t.id)) {
         ++counts_.missing_blamed;
         ++missing_by_fault_[*fault];
       }

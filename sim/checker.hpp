@@ -73,7 +73,8 @@ class Checker {
   // `settled(device)`: online at the end and long enough to have synced; a message missing on a
   // device that is not, or acked after `judged_until_us`, is pending, not lost.
   void finish(const std::function<MessageId(std::uint32_t device, ConversationId conv)>& newest,
-              const std::function<std::optional<std::size_t>(TimeUs intended, std::uint32_t device)>& blame,
+              const std::function<std::optional<std::size_t>(TimeUs intended, std::uint32_t device,
+                                                             ConversationId conv, MessageId id)>& blame,
               const std::function<bool(std::uint32_t device)>& settled, TimeUs judged_until_us);
   const std::map<std::size_t, std::uint64_t>& missing_by_fault() const { return missing_by_fault_; }
 

@@ -44,7 +44,7 @@ Deployment::Deployment(const scenario::Scenario& scenario, const Calibration& ca
       rng_(seed ^ 0xde9105ULL),
       write_latency_(scenario.topology.store.write_latency_ms),
       read_latency_(scenario.topology.store.read_latency_ms),
-      network_(scenario.topology.network.zones) {}
+      network_(scenario.topology.network.zones, scenario.topology.network.datacenter_link_bandwidth_gbps) {}
 
 HostClock& Deployment::clock_of(HostRef host) {
   auto& clock = clocks_[host];
@@ -203,6 +203,7 @@ Deployment::StorePlan Deployment::plan_store(const StoreRequest& request, HostRe
   const std::uint32_t needed = write ? rf / 2 + 1 : 1;
   const auto first = spread(request.req.value) % nodes;
   std::vector<double> replicas;
+  std::vector<std::uint32_t> holders;  // every live reachable replica takes a write
   std::optional<std::size_t> blame;  // the fault that took a replica away
   HostRef node{Component::store, static_cast<std::uint32_t>(first)};
   for (std::uint32_t r = 0; r < rf; ++r) {
@@ -216,6 +217,7 @@ Deployment::StorePlan Deployment::plan_store(const StoreRequest& request, HostRe
     }
     if (replicas.empty()) node = replica;
     replicas.push_back(ms);
+    holders.push_back(replica.index);
   }
   if (replicas.size() < needed) {
     ++stats_.store_ops_unavailable;
@@ -225,9 +227,8 @@ Deployment::StorePlan Deployment::plan_store(const StoreRequest& request, HostRe
   if (replicas.size() < rf) ++stats_.store_ops_degraded;
   std::sort(replicas.begin(), replicas.end());
   const double service_ms = replicas[needed - 1];
-  return {2 * crossing_us(from, node) + static_cast<std::int64_t>(service_ms * 1000) +
-              load_->sample_wait_us(Component::store, rng_, node.index),
-          true};
+  const auto service_us = static_cast<std::int64_t>(service_ms * 1000) + load_->sample_wait_us(Component::store, rng_, node.index);
+  return {round_trip_us(from, node, service_us), true, std::move(holders)};
 }
 
 // The registry is sharded by user over the Redis shards; a shard that is failing over (off) or
@@ -252,9 +253,9 @@ Deployment::StorePlan Deployment::plan_registry(const StoreRequest& request, Hos
     return {static_cast<std::int64_t>(store_timeout_ms) * 1000, false};
   }
   note_registry(request, std::nullopt);
-  return {2 * crossing_us(from, shard) + static_cast<std::int64_t>(cost_.registry_latency_ms * 1000) +
-              load_->sample_wait_us(Component::presence, rng_, shard.index),
-          true};
+  const auto service_us = static_cast<std::int64_t>(cost_.registry_latency_ms * 1000) +
+                          load_->sample_wait_us(Component::presence, rng_, shard.index);
+  return {round_trip_us(from, shard, service_us), true};
 }
 
 void Deployment::note_registry(const StoreRequest& request, std::optional<std::size_t> failed_by) {
@@ -277,8 +278,16 @@ std::optional<std::size_t> Deployment::unregistered_by(DeviceRef device, TimeUs 
   return std::nullopt;
 }
 
-std::int64_t Deployment::crossing_us(HostRef from, HostRef to) {
-  const auto extra = network_.extra(from, to, rng_);
+// A request's crossing, the service, and the answer's crossing, each at its own time (a degraded
+// link's bandwidth may come back in between).
+std::int64_t Deployment::round_trip_us(HostRef from, HostRef to, std::int64_t service_us) {
+  const std::int64_t there = crossing_us(from, to);
+  const std::int64_t back = crossing_us(to, from, calendar_->now_us() + there + service_us);
+  return there + service_us + back;
+}
+
+std::int64_t Deployment::crossing_us(HostRef from, HostRef to, std::optional<TimeUs> at_us) {
+  const auto extra = network_.extra(from, to, rng_, at_us.value_or(calendar_->now_us()));
   if (extra.fault) {
     auto& c = counters_.at(*extra.fault);
     ++c.envelopes_delayed;
@@ -308,7 +317,7 @@ void Deployment::run_store(HostRef from, StoreRequest request) {
   const auto plan = plan_store(request, from);
   if (plan.available) note_append(from, request.op);  // in the order the node issued its ids
   calendar_->after(plan.latency_us, [this, from, epoch, available = plan.available,
-                                     request = std::move(request)] {
+                                     replicas = std::move(plan.replicas), request = std::move(request)]() mutable {
     // A write in flight when its chat node died with lose_unsynced_writes never became durable:
     // never acknowledged either, so no client was told it was stored.
     if (auto lost = unsynced_lost_.find({from, epoch}); lost != unsynced_lost_.end() && is_write(request.op)) {
@@ -321,6 +330,7 @@ void Deployment::run_store(HostRef from, StoreRequest request) {
     // not the write.
     StoreDone done{request.req, available ? store_.execute(request.op)
                                           : store::Outcome{Error{ErrorCode::internal, "store quorum unavailable"}}};
+    if (available) note_unsynced(request, done.outcome, std::move(replicas));
     if (!platform_->is_on(from) || instance(from).epoch != epoch) {
       ++stats_.store_completions_lost;
       if (auto it = down_by_.find(from); it != down_by_.end()) ++counters_.at(it->second).store_completions_lost;
@@ -343,8 +353,46 @@ void Deployment::crash(HostRef host, std::size_t fault, bool lose_unsynced_write
   platform_->turn_off(host);
   instances_.erase(host);
   down_by_[host] = fault;
-  if (lose_unsynced_writes) unsynced_lost_[{host, epochs_[host]}] = fault;
+  if (lose_unsynced_writes && host.kind == Component::store) lose_unsynced_appends(host.index, fault);
+  if (lose_unsynced_writes && host.kind != Component::store) unsynced_lost_[{host, epochs_[host]}] = fault;
   ++epochs_[host];
+}
+
+// Every stored append stays "unsynced" at its replicas for one commit-log sync period (periodic
+// mode: the replica acknowledged it before its fsync). 0: synced before the ack, nothing to keep.
+void Deployment::note_unsynced(const StoreRequest& request, const store::Outcome& outcome,
+                               std::vector<std::uint32_t> replicas) {
+  const TimeUs period_us = static_cast<TimeUs>(scenario_.topology.store.commitlog_sync_period_ms) * 1000;
+  const TimeUs now = calendar_->now_us();
+  while (!unsynced_.empty() && unsynced_.front().at + period_us < now) unsynced_.pop_front();
+  const auto* append = std::get_if<store::AppendMessage>(&request.op);
+  const auto* appended = std::get_if<store::Appended>(&outcome);
+  if (period_us == 0 || append == nullptr || appended == nullptr || appended->duplicate) return;
+  unsynced_.push_back({now, append->message.conv, append->message.id, std::move(replicas)});
+}
+
+// The node lost power: what it took in within the last sync period is gone from its disk. A
+// message another replica still holds survives (repair brings it back to this node); one that no
+// replica holds any more is gone from the store, although it was acknowledged.
+void Deployment::lose_unsynced_appends(std::uint32_t node, std::size_t fault) {
+  const TimeUs period_us = static_cast<TimeUs>(scenario_.topology.store.commitlog_sync_period_ms) * 1000;
+  auto& counters = counters_.at(fault);
+  for (auto& write : unsynced_) {
+    if (write.at + period_us < calendar_->now_us()) continue;
+    auto it = std::find(write.replicas.begin(), write.replicas.end(), node);
+    if (it == write.replicas.end()) continue;
+    write.replicas.erase(it);
+    ++counters.unsynced_appends_on_node;
+    if (!write.replicas.empty() || !store_.forget(write.conv, write.id)) continue;
+    ++counters.messages_lost_acknowledged;
+    forgotten_[{write.conv, write.id}] = fault;
+  }
+}
+
+std::optional<std::size_t> Deployment::forgotten_by(ConversationId conv, MessageId id) const {
+  auto it = forgotten_.find({conv, id});
+  if (it == forgotten_.end()) return std::nullopt;
+  return it->second;
 }
 
 void Deployment::step_clock(HostRef host, std::int64_t ms, std::size_t fault) {

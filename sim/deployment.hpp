@@ -7,9 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "event_calendar.hpp"
 #include "load_model.hpp"
@@ -51,6 +54,10 @@ struct FaultCounters {
   std::uint64_t store_completions_lost = 0;  // answers to a host it turned off
   std::uint64_t writes_lost_unsynced = 0;    // lose_unsynced_writes: never durable, never acked
   std::uint64_t messages_lost_unacked = 0;   // of which message appends
+  // store_node_loss with lose_unsynced_writes: appends the node took in within the commit-log sync
+  // period and lost; those no other replica held are gone from the store (acknowledged and lost).
+  std::uint64_t unsynced_appends_on_node = 0;
+  std::uint64_t messages_lost_acknowledged = 0;
   std::uint64_t presence_entries_lost = 0;   // users its shard held online when it failed over
   std::uint64_t ids_after_step = 0;          // ids its stepped clock's node issued afterwards
   std::uint64_t ids_not_monotonic = 0;       // of which not above the node's previous id
@@ -88,8 +95,12 @@ class Deployment {
   void closed(std::uint32_t gw, SessionId session);
 
   // Faults: a crash loses the host's role state (not the store); a restart starts it empty.
-  // With lose_unsynced_writes, the writes a crashed chat node had in flight never become durable.
+  // With lose_unsynced_writes, the writes a crashed chat node had in flight never become durable,
+  // and a lost store node loses the appends it took in within the commit-log sync period: those no
+  // other replica holds are gone from the store.
   void crash(HostRef host, std::size_t fault, bool lose_unsynced_writes = false);
+  // The store_node_loss that took this acknowledged message out of the store, if one did.
+  std::optional<std::size_t> forgotten_by(ConversationId conv, MessageId id) const;
   void restart(HostRef host);
   // redis_failover: the shard's presence entries are lost (the role restarts empty at once) and
   // registry operations on it fail until restore_shard(); entries written before survive on the
@@ -131,10 +142,22 @@ class Deployment {
   struct StorePlan {
     std::int64_t latency_us = 0;
     bool available = true;
+    std::vector<std::uint32_t> replicas;  // the store nodes that take the write
   };
+  // A message append that may not be on disk yet at the replicas that took it.
+  struct UnsyncedAppend {
+    TimeUs at = 0;
+    ConversationId conv;
+    MessageId id;
+    std::vector<std::uint32_t> replicas;  // still holding it
+  };
+  void note_unsynced(const StoreRequest& request, const store::Outcome& outcome, std::vector<std::uint32_t> replicas);
+  void lose_unsynced_appends(std::uint32_t node, std::size_t fault);
   StorePlan plan_store(const StoreRequest& request, HostRef from);
   StorePlan plan_registry(const StoreRequest& request, HostRef from);
-  std::int64_t crossing_us(HostRef from, HostRef to);  // route latency + degraded links
+  // Route latency + degraded links, for a crossing that starts at `at_us` (default: now).
+  std::int64_t crossing_us(HostRef from, HostRef to, std::optional<TimeUs> at_us = std::nullopt);
+  std::int64_t round_trip_us(HostRef from, HostRef to, std::int64_t service_us);
   void note_append(HostRef from, const store::Op& op);
   HostClock& clock_of(HostRef host);
   template <class Input>
@@ -158,6 +181,8 @@ class Deployment {
   std::map<std::uint32_t, std::size_t> failing_over_;    // shard → fault
   std::map<HostRef, std::size_t> stepped_;               // host → its latest clock_step fault
   std::map<ConversationId, MessageId> last_append_;  // newest id appended per conversation
+  std::deque<UnsyncedAppend> unsynced_;              // appends of the last sync period, oldest first
+  std::map<std::pair<ConversationId, MessageId>, std::size_t> forgotten_;  // → store_node_loss
   struct Unregistered {
     TimeUs from = 0, to = 0;
     std::size_t fault = 0;

@@ -6,8 +6,14 @@
 
 #include "population_model.hpp"
 #include "recipients.hpp"
+#include "sampler.hpp"
 
 namespace parley::sim {
+namespace {
+
+constexpr double envelope_overhead_bytes = 160;  // ids, routing slip, JSON framing, TCP/IP headers
+
+}  // namespace
 
 std::string_view to_string(Component component) {
   switch (component) {
@@ -38,7 +44,8 @@ LoadModel::LoadModel(const scenario::Scenario& scenario, const workload::Populat
       online_(static_cast<double>(scenario::online_users(scenario.population))),
       expected_(workload::expected_deliveries(population, scenario)),
       devices_(expected_.devices_per_user),
-      recipients_(expected_.recipient_users) {
+      recipients_(expected_.recipient_users),
+      envelope_bits_((workload::Sampler(scenario.workload.payload_bytes).mean() + envelope_overhead_bytes) * 8) {
   // The scenario's hot groups: each is one conversation, owned by one chat host; spread evenly,
   // the busiest chat host owns ceil(hot groups / chat hosts) of them.
   const auto hot_groups = scenario.population.hot_groups.count;
@@ -202,6 +209,28 @@ void LoadModel::compute_rates(double t_s, double extra_reconnects) {
   rates_.history_reads = connected * w.history_reads_per_user_per_hour / 3600;
 }
 
+// Each message crosses gateway → chat once, chat → store at every replica, and chat (or the
+// fan-out tier) → gateway once per delivery; a push candidate crosses chat → push. Both ends of a
+// crossing carry it. Receipts, typing and registry traffic are small frames and left out.
+void LoadModel::compute_link_load() {
+  const auto& r = rates_;
+  const double replication = scenario_.topology.store.replication_factor;
+  const double hot = hot_messages_ * hot_members_ * expected_.online_share * devices_;
+  const double deliveries = r.deliveries + hot;
+  const double messages = r.messages + hot_messages_;
+  auto per_host = [&](Component c, double envelopes) {
+    const auto up = std::max<std::uint64_t>(states_[static_cast<std::size_t>(c)].hosts_up, 1);
+    link_bits_per_s_[static_cast<std::size_t>(c)] = envelopes * envelope_bits_ / static_cast<double>(up);
+  };
+  const double queued = r.queued_deliveries;
+  per_host(Component::gateway, messages + deliveries);
+  per_host(Component::chat, messages + messages * replication + deliveries - queued + r.queued_messages + r.push_candidates);
+  per_host(Component::fanout, r.queued_messages + queued);
+  per_host(Component::store, messages * replication);
+  per_host(Component::push, r.push_candidates);
+  per_host(Component::presence, 0);
+}
+
 void LoadModel::update(double t_s, double extra_reconnects) {
   compute_rates(t_s, extra_reconnects);
   const auto& r = rates_;
@@ -247,6 +276,7 @@ void LoadModel::update(double t_s, double extra_reconnects) {
   states_[static_cast<std::size_t>(Component::push)].busy_us_per_s =
       r.push_candidates * (cost_.push_policy_us + cost_.push_send_share * cost_.push_us);
   for (auto& s : states_) compute_queue(s);
+  compute_link_load();
   update_hot_groups(chat, hot_chat_us);
   if (hot_host_) {
     hot_.hosts = hot_.hosts_up = 1;

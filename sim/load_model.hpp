@@ -64,6 +64,11 @@ class LoadModel {
   // Recomputes rates, utilisation and queues for the second starting at t_s. `extra_reconnects`
   // is the storm a fault adds this second.
   void update(double t_s, double extra_reconnects);
+  // Datacenter traffic through one host's link of each component this second, in bits/s: the
+  // envelopes it receives and sends (submits, deliveries, store writes at their replicas, pushes).
+  // Only a link_degradation's bandwidth_factor makes it matter (NetworkFaults).
+  const std::array<double, component_count>& link_bits_per_s() const { return link_bits_per_s_; }
+  double envelope_bits() const { return envelope_bits_; }
   void set_hosts_down(Component component, std::uint64_t down);
 
   // A hot group (fault hot_group): `messages_per_s` more messages into one group of `members`,
@@ -95,6 +100,7 @@ class LoadModel {
 
  private:
   void compute_rates(double t_s, double extra_reconnects);
+  void compute_link_load();
   void compute_queue(ComponentState& s) const;
   void update_hot_groups(const ComponentState& chat, double fault_hot_us);
   // A client marks an open conversation read at most this often (it marks the newest message).
@@ -116,6 +122,8 @@ class LoadModel {
   double devices_ = 1;
   double recipients_ = 1;  // recipient users per message (1:1 and group mixed, size-biased)
   BulkRates rates_;
+  std::array<double, component_count> link_bits_per_s_{};
+  double envelope_bits_ = 0;  // a message envelope: mean payload plus routing and framing
   std::array<ComponentState, component_count> states_{};
   std::optional<std::uint32_t> hot_host_;
   double hot_messages_ = 0, hot_members_ = 0;

@@ -177,7 +177,9 @@ Json counters_json(const FaultCounters& c) {
           {"tcp_retransmits", c.retransmits}, {"store_ops_unavailable", c.store_ops_unavailable},
           {"registry_ops_unavailable", c.registry_ops_unavailable},
           {"store_completions_lost", c.store_completions_lost},
-          {"writes_lost_unsynced", c.writes_lost_unsynced}};
+          {"writes_lost_unsynced", c.writes_lost_unsynced},
+          {"unsynced_appends_on_node", c.unsynced_appends_on_node},
+          {"messages_lost_acknowledged", c.messages_lost_acknowledged}};
 }
 
 std::optional<Component> component_of(scenario::FaultKind kind) {
@@ -210,6 +212,7 @@ void kind_figures(Json& one, const SimulationResult& r, const FaultRecord& f) {
       one["bulk_devices_affected"] = f.bulk_devices_affected;
       break;
     case FaultKind::chat_crash:
+    case FaultKind::store_node_loss:
       one["lose_unsynced_writes"] = p.lose_unsynced_writes;
       break;
     case FaultKind::redis_failover:
@@ -218,7 +221,13 @@ void kind_figures(Json& one, const SimulationResult& r, const FaultRecord& f) {
                          {"sampled_users_missing_at_last_check", f.presence_missing}};
       break;
     case FaultKind::link_degradation:
-      one["params"] = {{"latency_ms_add", p.latency_ms_add}, {"loss_rate", p.loss_rate}};
+      one["params"] = {{"latency_ms_add", p.latency_ms_add}, {"loss_rate", p.loss_rate},
+                       {"bandwidth_factor", p.bandwidth_factor}};
+      if (f.link) {
+        one["link"] = {{"capacity_gbps", round6(f.link->capacity_gbps)},
+                       {"peak_utilisation", round6(f.link->utilisation)},
+                       {"peak_backlog_ms", round6(f.link->backlog_ms)}};
+      }
       break;
     case FaultKind::clock_step:
       one["step_ms"] = p.step_ms;
@@ -244,9 +253,18 @@ void kind_figures(Json& one, const SimulationResult& r, const FaultRecord& f) {
 // reason), lost never acknowledged (lose_unsynced_writes), delayed, or never at risk.
 Json outcome(const FaultRecord& f, const Json& latency) {
   const auto delayed = latency.value("delivered_after_slo_in_window", std::uint64_t{0});
+  const bool store_lost = f.deployment.messages_lost_acknowledged > 0;
   Json lost = Json::object();
   lost["acknowledged"] = f.missing_acknowledged;
-  if (f.missing_acknowledged > 0) {
+  if (f.fault.kind == scenario::FaultKind::store_node_loss) {
+    lost["acknowledged_messages_gone_from_store"] = f.deployment.messages_lost_acknowledged;
+  }
+  if (store_lost) {
+    lost["acknowledged_reason"] =
+        "the store node lost the appends of its last commit-log sync period (lose_unsynced_writes) and no other "
+        "replica held them (replication_factor, or the other replicas were down when they were written): gone from "
+        "history, and from every device that had not received them yet";
+  } else if (f.missing_acknowledged > 0) {
     lost["acknowledged_reason"] =
         "registry unreachable: a device whose RegistryConnect failed was still out of the registry at the end of the "
         "run (the gateway retries the connect and has the device sync once in), so no live delivery reached it";
@@ -257,7 +275,9 @@ Json outcome(const FaultRecord& f, const Json& latency) {
   }
   lost["envelopes_in_transit"] = f.deployment.envelopes_lost;
   std::string verdict;
-  if (f.missing_acknowledged > 0) {
+  if (store_lost) {
+    verdict = "acknowledged messages lost from the store";
+  } else if (f.missing_acknowledged > 0) {
     verdict = "acknowledged messages lost for online recipients";
   } else if (delayed > 0 || f.deployment.envelopes_lost > 0 || f.deployment.store_ops_unavailable > 0) {
     verdict = "messages delayed, none acknowledged lost";

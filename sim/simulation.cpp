@@ -55,7 +55,9 @@ class Simulation {
     result_.presence_checked = last_failover_us_ < 0 || end_us_ - last_failover_us_ >= presence_converge_us;
     if (result_.presence_checked) result_.presence_missing_at_end = presence_missing();
     checker_.finish([this](std::uint32_t device, ConversationId conv) { return clients_.newest(device, conv); },
-                    [this](TimeUs intended, std::uint32_t device) { return blame(intended, device); },
+                    [this](TimeUs intended, std::uint32_t device, ConversationId conv, MessageId id) {
+                      return blame(intended, device, conv, id);
+                    },
                     [this](std::uint32_t device) { return clients_.settled_online(device, Deployment::registry_settle_us); },
                     end_us_ - Deployment::registry_settle_us);
     for (const auto& [fault, n] : checker_.missing_by_fault()) result_.faults[fault].missing_acknowledged = n;
@@ -79,6 +81,7 @@ class Simulation {
     }
     for (std::size_t k = 0; k < result_.faults.size(); ++k) {
       result_.faults[k].deployment = deployment_.fault_counters().at(k);
+      result_.faults[k].link = deployment_.network().link_peak(k);
       if (auto it = clients_.hot_effects().find(k); it != clients_.hot_effects().end()) result_.faults[k].hot = it->second;
     }
     return std::move(result_);
@@ -227,6 +230,8 @@ class Simulation {
         if (fault.target.kind == scenario::TargetKind::zone) d.zone = target;
         d.latency_ms_add = fault.params.latency_ms_add;
         d.loss_rate = fault.params.loss_rate;
+        d.bandwidth_factor = fault.params.bandwidth_factor;
+        d.until_us = until;
         d.fault = index;
         calendar_.at(at, [this, d] { deployment_.network().degrade(d); });
         calendar_.at(until, [this, index] { deployment_.network().restore(index); });
@@ -247,12 +252,14 @@ class Simulation {
     }
   }
 
-  // The fault that explains a lost live delivery of a message sent at `intended` to `device`: a
-  // Redis failover or a partition makes registry operations fail (after the 2 s driver timeout).
-  // A failed lookup makes the chat service skip the live fan-out; a failed connect leaves the
-  // device out of the registry until it reconnects. Either way the recipients get the message
-  // only at their next sync.
-  std::optional<std::size_t> blame(TimeUs intended, std::uint32_t device) const {
+  // The fault that explains a lost delivery of message `id` sent at `intended` to `device`: a
+  // store node loss that took the acknowledged message out of the store (lose_unsynced_writes
+  // with no other replica holding it), or a Redis failover or a partition that made registry
+  // operations fail (after the 2 s driver timeout). A failed lookup makes the chat service skip
+  // the live fan-out; a failed connect leaves the device out of the registry until it
+  // reconnects. Either way the recipients get the message only at their next sync.
+  std::optional<std::size_t> blame(TimeUs intended, std::uint32_t device, ConversationId conv, MessageId id) const {
+    if (auto fault = deployment_.forgotten_by(conv, id)) return fault;
     if (auto fault = deployment_.unregistered_by(clients_.device_ref(device), intended)) return fault;
     constexpr TimeUs before_us = 2'000'000, after_us = 1'000'000;
     for (std::size_t k = 0; k < result_.faults.size(); ++k) {
@@ -293,7 +300,7 @@ class Simulation {
       return;
     }
     const auto& fault = result_.faults[index].fault;
-    deployment_.crash(host, index, fault.kind == scenario::FaultKind::chat_crash && fault.params.lose_unsynced_writes);
+    deployment_.crash(host, index, fault.params.lose_unsynced_writes);
     load_.set_hosts_down(host.kind, ++down_[static_cast<std::size_t>(host.kind)]);
     if (host.kind != Component::gateway) return;
     clients_.gateway_crashed(host.index, index);
@@ -416,6 +423,7 @@ class Simulation {
     row(t_s);
     result_.checker_per_second.push_back(checker_.counts());
     load_.update(t_s, storm);
+    deployment_.network().set_link_load(load_.link_bits_per_s(), load_.envelope_bits());
     for (const auto index : hot_faults_) {
       auto& record = result_.faults[index];
       if (load_.hot_chat() != record.hot_chat_host) continue;

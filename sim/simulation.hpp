@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@ struct FaultRecord {
   std::uint32_t hot_chat_host = 0;
   double hot_peak_utilisation = 0, hot_peak_backlog_ms = 0, hot_bulk_messages_per_s = 0;
   HotEffect hot;
+  std::optional<NetworkFaults::LinkPeak> link;  // link_degradation with bandwidth_factor < 1
 };
 
 struct SimulationResult {

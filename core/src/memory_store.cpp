@@ -99,6 +99,21 @@ void MemoryStore::trim(ConversationId conv, MessageId floor) {
   data.floor = std::max(data.floor, floor);
 }
 
+bool MemoryStore::forget(ConversationId conv, MessageId id) {
+  auto data = s_->conversations.find(conv);
+  if (data == s_->conversations.end()) return false;
+  auto it = data->second.messages.find(id);
+  if (it == data->second.messages.end()) return false;
+  const StoredMessage& m = it->second;
+  s_->unindex_message(m);
+  if (!m.client_uuid.empty()) {
+    auto key = s_->dedup.find({m.sender, m.client_uuid});
+    if (key != s_->dedup.end() && key->second == MessageKey{conv, id}) s_->dedup.erase(key);
+  }
+  data->second.messages.erase(it);
+  return true;
+}
+
 std::size_t MemoryStore::message_count() const {
   std::size_t n = 0;
   for (const auto& [conv, data] : s_->conversations) n += data.messages.size();

@@ -165,6 +165,7 @@ void write_topology(Writer& w, const Topology& t) {
   w.integer("nodes", t.store.nodes);
   w.integer("cores", t.store.cores);
   w.integer("replication_factor", t.store.replication_factor);
+  w.integer("commitlog_sync_period_ms", t.store.commitlog_sync_period_ms);
   w.distribution("write_latency_ms", t.store.write_latency_ms);
   w.distribution("read_latency_ms", t.store.read_latency_ms);
   w.end();

@@ -65,6 +65,7 @@ void read_store(MapReader& parent, StoreCluster& out) {
                   "must be <= store.nodes (got " + std::to_string(out.replication_factor) +
                       " > " + std::to_string(out.nodes) + ")");
   }
+  r.read("commitlog_sync_period_ms", out.commitlog_sync_period_ms, between(0, 3'600'000));
   out.write_latency_ms = read_distribution(r, "write_latency_ms", out.write_latency_ms, latency_ms);
   out.read_latency_ms = read_distribution(r, "read_latency_ms", out.read_latency_ms, latency_ms);
 }

@@ -72,6 +72,8 @@ const BadCase bad_cases[] = {
     {"group share without groups", "workload:\n  group_share: 0.5\n",
      "bad.yaml:2:16: workload.group_share: needs groups to send to: set population.groups.count or "
      "population.hot_groups.count (got group_share 0.5 with no groups)"},
+    {"commit-log period negative", "topology:\n  store: {commitlog_sync_period_ms: -5}\n",
+     "bad.yaml:2:37: topology.store.commitlog_sync_period_ms: must be in [0, 3600000] (got -5)"},
     {"replication above node count", "topology:\n  store: {nodes: 3, replication_factor: 5}\n",
      "bad.yaml:2:41: topology.store.replication_factor: must be <= store.nodes (got 5 > 3)"},
     {"target not a websocket", "topology:\n  targets: [\"http://localhost:7700\"]\n",

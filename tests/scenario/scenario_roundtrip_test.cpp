@@ -33,7 +33,8 @@ TEST(ScenarioRoundTrip, DefaultsAreWrittenOut) {
   const std::string text = to_yaml(Scenario{});
   for (const char* field : {"messages_per_user_per_s: 0.01", "p99_delivery_ms: 200",
                             "size: {kind: lognormal, median: 8, sigma: 1, min: 2, max: 500}",
-                            "heartbeat_interval_s: 30", "replication_factor: 3"}) {
+                            "heartbeat_interval_s: 30", "replication_factor: 3",
+                            "commitlog_sync_period_ms: 10000"}) {
     EXPECT_NE(text.find(field), std::string::npos) << field << "\n" << text;
   }
 }

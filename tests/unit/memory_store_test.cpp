@@ -167,6 +167,21 @@ TEST_F(MemoryStoreTest, DedupStillAnswersAfterTheOriginalWasTrimmed) {
   EXPECT_EQ(again.stored.time_ms, snowflake::epoch_ms + 5'000);
 }
 
+TEST_F(MemoryStoreTest, ForgetLosesTheMessageItsDedupKeyAndItsPostings) {
+  append(text_message(conv_a, 1, "needle kept", alice, "u-1"));
+  append(text_message(conv_a, 2, "needle lost", alice, "u-2"));
+  EXPECT_TRUE(store_.forget(conv_a, MessageId{2}));
+  EXPECT_FALSE(store_.forget(conv_a, MessageId{2}));  // already gone
+  EXPECT_FALSE(store_.forget(conv_b, MessageId{1}));  // no such conversation
+  EXPECT_EQ(ids_of(read(conv_a, 0, 0, 50, false)), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(search(alice, "needle"), (std::vector<std::uint64_t>{1}));
+  // The dedup key went with it: a retry of that send is stored anew, not answered as a duplicate.
+  auto again = append(text_message(conv_a, 3, "needle lost", alice, "u-2"));
+  EXPECT_FALSE(again.duplicate);
+  EXPECT_EQ(again.stored.id, MessageId{3});
+  EXPECT_TRUE(append(text_message(conv_a, 4, "needle kept", alice, "u-1")).duplicate);
+}
+
 TEST_F(MemoryStoreTest, SearchNeedsEveryTermCaseFoldedNewestFirst) {
   append(text_message(conv_a, 1, "Lunch at NOON?"));
   append(text_message(conv_a, 2, "lunch tomorrow"));

@@ -20,6 +20,10 @@ class MemoryStore {
 
   // Retention: drop messages of conv with id < floor (models capped or lost history).
   void trim(ConversationId conv, MessageId floor);
+  // A write lost after it was acknowledged (every replica that took it lost it unsynced): the
+  // message, its dedup key and its search postings are gone, as if never written. Returns
+  // whether it was there.
+  bool forget(ConversationId conv, MessageId id);
   std::size_t message_count() const;
 
  private:

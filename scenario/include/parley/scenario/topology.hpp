@@ -41,6 +41,10 @@ struct StoreCluster {  // a Cassandra-like LSM cluster
   std::uint64_t nodes = 3;
   std::uint32_t cores = 8;
   std::uint32_t replication_factor = 3;  // <= nodes; a write is durable at a majority
+  // Commit-log sync in periodic mode (Cassandra's default, 10 s): a replica acknowledges a write
+  // before it is on disk, so a node that loses power loses up to this much of what it took in
+  // (store_node_loss with lose_unsynced_writes). 0: batch mode, synced before the ack.
+  std::uint64_t commitlog_sync_period_ms = 10'000;
   Distribution write_latency_ms = LogNormal{1.0, 0.5, 0.1, 1000};
   Distribution read_latency_ms = LogNormal{0.5, 0.5, 0.05, 1000};
   bool operator==(const StoreCluster&) const = default;
