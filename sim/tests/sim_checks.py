@@ -2,7 +2,8 @@
 """Bounded end-to-end checks of `parley-sim run` (ctest label `sim`). Each mode runs the binary in
 fresh processes (SimGrid allows one engine per process) and asserts what a user of the report
 relies on: determinism, the effect of a gateway crash, the checker over many seeds, and that the
-seed's full-scale scenario runs in bounded time, and that every fault kind shows its effect.
+seed's full-scale scenario runs in bounded time, that every fault kind shows its effect, and that
+every shipped scenario runs.
 
 usage: sim_checks.py MODE PARLEY_SIM SOURCE_DIR WORK_DIR [N]
 """
@@ -19,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 def run(sim, source, out, *args):
     cmd = [sim, "run", *args, "--out", out, "--quiet"]
     proc = subprocess.run(cmd, cwd=source, capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), f"{cmd} exited {proc.returncode}: {proc.stderr}"
     first = proc.stdout.splitlines()[0] if proc.stdout else ""
     assert first.startswith("parley-sim: seed "), f"the seed is not printed first: {proc.stdout!r}"
-    assert proc.returncode in (0, 1), f"{cmd} exited {proc.returncode}: {proc.stderr}"
     with open(os.path.join(out, "summary.json")) as f:
         return json.load(f)
 
@@ -394,6 +395,31 @@ def seed_peak(sim, source, work):
     assert wall < 90, f"seed-peak for 2 simulated seconds took {wall:.0f} s"
 
 
+def shipped_scenarios(sim, source, work):
+    """Every scenario under scenarios/ runs through parley-sim (seed-peak has its own test): the
+    simulator's own ones at full length, the load generator's long ones cut to 10 s. Each must
+    pass its checker, inject every scheduled fault and say what each did."""
+    long_ones = {"steady-1to1", "group-heavy"}
+    names = sorted(n[:-5] for n in os.listdir(os.path.join(source, "scenarios"))
+                   if n.endswith(".yaml") and n != "seed-peak.yaml")
+    assert {"sim-smoke", "gateway-crash", "store-node-loss", "partition", "hot-group"} <= set(names), names
+
+    def one(name):
+        args = ["--set", "duration_s=10", "--set", "ramp_s=2"] if name in long_ones else []
+        s = run(sim, source, os.path.join(work, name), f"scenarios/{name}.yaml", *args)
+        c = s["extra"]["checker"]
+        assert c["passed"] and c["missing"] == 0 and c["sent"] > 0, (name, c)
+        for f in s["extra"]["faults"]:
+            assert f["modelled"] and f["outcome"]["verdict"], (name, f)
+        return name, [f["kind"] for f in s["extra"]["faults"]]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        kinds = dict(pool.map(one, names))
+    assert kinds["gateway-crash"] and set(kinds["gateway-crash"]) == {"gateway_crash"}, kinds
+    assert "store_node_loss" in kinds["store-node-loss"] and "partition" in kinds["partition"], kinds
+    assert "hot_group" in kinds["hot-group"] and "reconnect_storm" in kinds["reconnect-storm"], kinds
+    print(f"{len(names)} scenarios ran: {kinds}")
+
+
 def main():
     mode, sim, source, work = sys.argv[1:5]
     shutil.rmtree(work, ignore_errors=True)
@@ -408,6 +434,8 @@ def main():
         faults(sim, source, work)
     elif mode == "seed-peak":
         seed_peak(sim, source, work)
+    elif mode == "scenarios":
+        shipped_scenarios(sim, source, work)
     else:
         sys.exit(f"unknown mode {mode}")
     shutil.rmtree(work, ignore_errors=True)
