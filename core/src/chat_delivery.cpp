@@ -2,8 +2,11 @@
 // until a delivery ack covers it. Entries sit in an ordered map (an ack clears a device's whole
 // prefix of a conversation in one range) and in a deadline-ordered multimap, so tick() touches
 // only the entries that are due. A due entry is re-resolved through one RegistryLookup per tick
-// and redelivered (same frame) where the device is now; an offline device is dropped (it syncs on
-// reconnect). After redelivery_attempts_max redeliveries the next deadline gives up.
+// and redelivered (same frame) where the device is now. An offline device's entry waits for its
+// return (redelivery_offline_keep_ms at most): found by the simulator (seed 108 of the sweep), a
+// device whose live copy was lost in a partition, that then received a newer message live and
+// dropped before the redelivery, synced from past the lost one on reconnect and never got it.
+// After redelivery_attempts_max redeliveries the next deadline gives up.
 #include <set>
 
 #include "chat_state.hpp"
@@ -76,16 +79,24 @@ void ChatService::State::on_redeliver(const chat::then::Redeliver& then, store::
     auto it = tracked.find(key);
     if (it == tracked.end() || it->second.due) continue;  // acked while the lookup ran
     chat::Tracked& t = it->second;
-    ++t.redeliveries;  // a failed lookup also spends an attempt, so the bound holds regardless
     if (found != nullptr) {
       auto at = where.find(key.device);
       if (at == where.end() || !at->second.online()) {
-        untrack(it);  // offline now: the device syncs when it reconnects
+        // Offline now: not an attempt; kept for the device's return, up to the bound.
+        if (t.offline_since_ms == 0) t.offline_since_ms = clock->now_ms();
+        if (clock->now_ms() - t.offline_since_ms >= config.redelivery_offline_keep_ms) {
+          untrack(it);
+          ++stats.delivery_give_ups;
+          continue;
+        }
+        t.due = due.emplace(next_due, key);
         continue;
       }
+      t.offline_since_ms = 0;
       route(env::DeliverToDevice{at->second.gateway, key.device, key.conv, key.msg, t.frame});
       ++stats.redeliveries;
     }
+    ++t.redeliveries;  // a failed lookup also spends an attempt, so the bound holds regardless
     t.due = due.emplace(next_due, key);
   }
 }

@@ -108,6 +108,7 @@ struct Tracked {
   FramePtr frame;  // the same bytes are redelivered
   std::uint32_t redeliveries = 0;
   std::optional<DueMap::iterator> due;  // nullopt while its location is being re-resolved
+  TimeMs offline_since_ms = 0;          // first redelivery that found the device offline; 0: online
 };
 
 // What to do when a StoreDone arrives, by the request it answers.

@@ -14,7 +14,9 @@
 //   The cache is bounded; past it, the store's durable dedup answers (Appended.duplicate).
 // - Redelivery: up to redelivery_attempts_max redeliveries, redelivery_after_ms apart, to where
 //   the device is now; at the next deadline the entry is dropped as a give-up. A device offline
-//   at redelivery is dropped silently (it syncs on reconnect). Over pending_deliveries_max a
+//   at redelivery keeps the entry (no attempt spent) for redelivery_offline_keep_ms: its sync on
+//   reconnect starts from the newest id it holds, which a live message may have put past this
+//   one, so the redelivery after its return is what brings it. Over pending_deliveries_max a
 //   delivery is sent but not tracked, and counted as a give-up.
 // - Groups: only the owner removes others (ErrorCode::forbidden); a member naming only itself
 //   leaves. A change waits for the conversation's pending appends and holds later inputs until
@@ -60,6 +62,7 @@ struct ChatConfig {
   NodeId node{1};  // snowflake node id, unique among chat service instances
   std::uint64_t redelivery_after_ms = limits::redelivery_after_ms;
   std::uint32_t redelivery_attempts_max = limits::redelivery_attempts_max;
+  std::uint64_t redelivery_offline_keep_ms = limits::redelivery_offline_keep_ms;
   std::size_t pending_deliveries_max = limits::pending_deliveries_max;
   std::size_t dedup_entries_max = limits::dedup_entries_max;
   std::size_t pending_store_requests_max = limits::pending_store_requests_max;

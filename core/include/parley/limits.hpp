@@ -36,6 +36,10 @@ inline constexpr std::uint32_t receipt_authors_scan_max = 50;
 // Delivery.
 inline constexpr std::uint64_t redelivery_after_ms = 5'000;
 inline constexpr std::uint32_t redelivery_attempts_max = 5;      // then the device must sync
+// A tracked delivery whose device is offline at its redelivery is kept this long for its return
+// (its live copy may have been lost just before it went away, and a newer message it got live has
+// put its sync position past this one), then given up.
+inline constexpr std::uint64_t redelivery_offline_keep_ms = 600'000;
 inline constexpr std::size_t pending_deliveries_max = 1'000'000; // per chat service instance
 inline constexpr std::size_t device_window_max = 1'000;          // unacked deliveries per session
 inline constexpr std::size_t dedup_entries_max = 1'000'000;      // in-memory dedup cache
