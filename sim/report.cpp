@@ -347,8 +347,13 @@ Report make_report(const scenario::Scenario& s, const Calibration& calibration,
                                               r.deployment.ids_not_monotonic == 0);
   Json extra;
   extra["engine"] = "simgrid-hybrid";
+  const auto& ue = r.user_events;
   extra["sample"] = {{"users", r.sample_users}, {"devices", r.sample_devices},
-                     {"gateways", r.sample_gateways}, {"bytes_per_device", r.bytes_per_device}};
+                     {"gateways", r.sample_gateways}, {"bytes_per_device", r.bytes_per_device},
+                     {"churn_reconnects", ue.churn_reconnects},
+                     {"history_reads", {{"sent", ue.history_sent}, {"answered", ue.history_answered}}},
+                     {"searches", {{"sent", ue.searches_sent}, {"answered", ue.searches_answered},
+                                   {"foreign_hits", ue.search_foreign_hits}}}};
   extra["capacity"] = capacity(s, r, report.summary.pass, report.capacity_line);
   extra["faults"] = faults_json(r);
   extra["checker"] = checker_json(r.checker, checker_on, report.checker_passed);

@@ -164,6 +164,47 @@ void SampleClients::gateway_crashed(std::uint32_t gw, std::size_t fault) {
   }
 }
 
+namespace {
+constexpr TimeUs churn_away_us = 1'000'000;  // a churn reconnect stays away this long (as parley-load)
+constexpr std::uint32_t history_page = 50;
+constexpr std::uint32_t search_limit = 20;
+}  // namespace
+
+void SampleClients::user_event(workload::UserEventKind kind, std::uint32_t user, Random& rng) {
+  if (user + 1 >= first_device_.size()) return;
+  std::vector<std::uint32_t> online;
+  for (auto d = first_device_[user]; d < first_device_[user + 1]; ++d) {
+    if (state_[d] == State::online) online.push_back(d);
+  }
+  if (online.empty()) return;  // nobody to do it (offline, reconnecting)
+  switch (kind) {
+    case workload::UserEventKind::reconnect:
+      for (const auto d : online) {
+        const HostRef host{Component::gateway, gateway_[d]};
+        const SessionId session{session_[d]};
+        drop(d);
+        ++user_events_.churn_reconnects;
+        calendar_->after(access_latency_us_[d], [this, host, session] { deployment_->closed(host.index, session); });
+        calendar_->after(churn_away_us, [this, d] { connect(d); });
+      }
+      break;
+    case workload::UserEventKind::history_read: {
+      const auto device = online[rng.uniform(online.size())];
+      const auto& known = position_[device];
+      if (known.empty()) return;
+      auto it = known.begin();
+      std::advance(it, static_cast<std::ptrdiff_t>(rng.uniform(known.size())));
+      to_server(device, pr::History{"h", it->first, MessageId{}, history_page});
+      ++user_events_.history_sent;
+      break;
+    }
+    case workload::UserEventKind::search:
+      to_server(online[rng.uniform(online.size())], pr::Search{"q", "traced", ConversationId{}, search_limit});
+      ++user_events_.searches_sent;
+      break;
+  }
+}
+
 // The client closes its connection itself (the gateway sees the close after the access latency,
 // as a WebSocket close or a reset) and comes back at its drawn time, without backoff: the gateway
 // is up. A device still connecting is left alone.
@@ -231,6 +272,16 @@ void SampleClients::handle(std::uint32_t device, const pr::ServerFrame& frame) {
                    for (auto member : groups_[index].members) groups_of_user_[member].push_back(static_cast<std::uint32_t>(index));
                  },
                  [&](const pr::ErrorFrame& e) { on_error(device, e); },
+                 [&](const pr::HistoryPage& page) {
+                   if (page.rid == "h") ++user_events_.history_answered;
+                 },
+                 [&](const pr::SearchResult& result) {
+                   if (result.rid != "q") return;
+                   ++user_events_.searches_answered;
+                   for (const auto& hit : result.hits) {  // the user's own conversations only
+                     if (position_[device].count(hit.conv) == 0) ++user_events_.search_foreign_hits;
+                   }
+                 },
                  [&](const auto&) {},
              },
              frame);

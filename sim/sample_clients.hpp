@@ -20,6 +20,7 @@
 #include "parley/protocol.hpp"
 #include "population_model.hpp"
 #include "send_planner.hpp"
+#include "user_events.hpp"
 
 namespace parley::sim {
 
@@ -42,6 +43,13 @@ struct FaultEffect {  // what one gateway crash or reconnect storm did to the sa
   std::uint64_t superseded = 0;  // hit by a later crash before they reconnected (counted there)
   TimeUs last_reconnect_us = 0;  // from the fault
   std::uint64_t reconnect_attempts = 0;
+};
+
+struct UserEventCounts {  // the sample's own churn and reads (workload::UserEventPlanner)
+  std::uint64_t churn_reconnects = 0;  // devices dropped by churn (each back after a second)
+  std::uint64_t history_sent = 0, history_answered = 0;
+  std::uint64_t searches_sent = 0, searches_answered = 0;
+  std::uint64_t search_foreign_hits = 0;  // a hit from a conversation the user is not in
 };
 
 struct HotEffect {  // hot_group: traced deliveries of the hot group against every other one
@@ -86,6 +94,12 @@ class SampleClients {
   std::vector<UserId> settled_online_users(TimeUs settled_us) const;
   // The gateway died: its clients see their connections drop and start reconnecting.
   void gateway_crashed(std::uint32_t gw, std::size_t fault);
+  // The scenario's churn and reads for sampled user `user` (the same planner parley-load runs):
+  // a reconnect drops every online device of the user for a second (as parley-load does), a
+  // history read asks one conversation's newest page, a search asks for "traced".
+  void user_event(workload::UserEventKind kind, std::uint32_t user, Random& rng);
+  const UserEventCounts& user_events() const { return user_events_; }
+  std::uint32_t user_count() const { return static_cast<std::uint32_t>(first_device_.size() - 1); }
   // reconnect_storm: every online device (of gateway `gw`, or of all) drops its connection with
   // probability `fraction` and reconnects at a uniform time within `window_us`.
   void storm(std::optional<std::uint32_t> gw, double fraction, TimeUs window_us, std::size_t fault, Random& rng);
@@ -175,6 +189,7 @@ class SampleClients {
   std::uint64_t connected_ = 0;
   metrics::Histogram ack_, delivery_;
   SecondStats second_;
+  UserEventCounts user_events_;
   std::vector<FaultEffect> faults_;
   std::vector<TimeUs> fault_at_us_;
   std::map<ConversationId, std::size_t> hot_watch_;  // hot conversation → its fault

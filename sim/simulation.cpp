@@ -73,6 +73,7 @@ class Simulation {
     result_.sample_devices = clients_.device_count();
     result_.sample_gateways = sample_config(scenario_, options_).gateways;
     result_.bytes_per_device = clients_.bytes_per_device();
+    result_.user_events = clients_.user_events();
     result_.events = calendar_.executed();
     result_.hosts = platform_.total_hosts();
     result_.simulated_s = static_cast<double>(end_us_) / 1e6;
@@ -147,6 +148,7 @@ class Simulation {
       calendar_.at(600'000, [this, groups] { clients_.create_groups(groups); });
       next_send();
     }
+    start_user_events();
     every(tick_us, tick_us, [this] { deployment_.tick_all(); });
     every(ping_every_us, ping_every_us, [this] { clients_.heartbeat_all(); });
     load_.update(0, 0);
@@ -171,6 +173,31 @@ class Simulation {
     calendar_.at(at_us, [this] {
       clients_.send_message(traffic_rng_, scenario_.workload.group_share);
       next_send();
+    });
+  }
+
+  // Churn, history reads and searches from the shared planner (workload/user_events.hpp): in plan
+  // mode the scenario's own events, as parley-load runs them; in sample mode those of a scenario
+  // the sample's size (same rates per user). Events due before traffic starts wait for it.
+  void start_user_events() {
+    scenario::Scenario own = scenario_;
+    if (!clients_.planned()) {
+      own.population.users = clients_.user_count();
+      own.population.concurrency = 1;
+    }
+    user_events_.emplace(own);
+    next_user_event();
+  }
+
+  void next_user_event() {
+    const auto event = user_events_->next();
+    if (!event) return;
+    const TimeUs at_us = std::max<TimeUs>(event->at_us, traffic_start_us);
+    if (at_us >= duration_us_) return;
+    calendar_.at(at_us, [this, event = *event] {
+      clients_.user_event(event.kind, static_cast<std::uint32_t>(event.user % std::max<std::uint32_t>(clients_.user_count(), 1)),
+                          user_event_rng_);
+      next_user_event();
     });
   }
 
@@ -484,6 +511,8 @@ class Simulation {
   TimeUs last_failover_us_ = -1;
   workload::NhppArrivals arrivals_;
   std::optional<workload::SendPlanner> planner_;  // planned mode only
+  std::optional<workload::UserEventPlanner> user_events_;
+  Random user_event_rng_{workload::substream(seed_, workload::Stream::user_event_attributes, 0x5e7)};
   TimeUs duration_us_ = 0, end_us_ = 0;
   std::array<std::uint64_t, component_count> down_{};
   struct StormSpan {

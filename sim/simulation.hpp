@@ -73,6 +73,7 @@ struct SimulationResult {
   double online_devices = 0;  // connections the gateways must hold
   DeploymentStats deployment;
   std::uint64_t sample_users = 0, sample_devices = 0, sample_gateways = 0, bytes_per_device = 0;
+  UserEventCounts user_events;  // the sample's churn, history reads and searches
   std::uint64_t events = 0, hosts = 0;
   double simulated_s = 0;
 };

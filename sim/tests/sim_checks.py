@@ -411,9 +411,20 @@ def shipped_scenarios(sim, source, work):
         assert c["passed"] and c["missing"] == 0 and c["sent"] > 0, (name, c)
         for f in s["extra"]["faults"]:
             assert f["modelled"] and f["outcome"]["verdict"], (name, f)
-        return name, [f["kind"] for f in s["extra"]["faults"]]
+        # The sample's own churn and reads (the shared user-event planner): searches never hit
+        # another user's conversation; without faults every read is answered.
+        sample = s["extra"]["sample"]
+        assert sample["searches"]["foreign_hits"] == 0, (name, sample)
+        if not s["extra"]["faults"]:
+            assert sample["history_reads"]["answered"] == sample["history_reads"]["sent"], (name, sample)
+            assert sample["searches"]["answered"] == sample["searches"]["sent"], (name, sample)
+        return name, ([f["kind"] for f in s["extra"]["faults"]], sample)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        kinds = dict(pool.map(one, names))
+        results = dict(pool.map(one, names))
+    kinds = {name: k for name, (k, _) in results.items()}
+    samples = [sample for _, sample in results.values()]
+    assert sum(x["churn_reconnects"] for x in samples) > 0, samples
+    assert sum(x["history_reads"]["sent"] for x in samples) > 0 and sum(x["searches"]["sent"] for x in samples) > 0
     assert kinds["gateway-crash"] and set(kinds["gateway-crash"]) == {"gateway_crash"}, kinds
     assert "store_node_loss" in kinds["store-node-loss"] and "partition" in kinds["partition"], kinds
     assert "hot_group" in kinds["hot-group"] and "reconnect_storm" in kinds["reconnect-storm"], kinds
