@@ -12,6 +12,7 @@
 #include "verifier.hpp"
 #include "parley/scenario/parse.hpp"
 #include "send_planner.hpp"
+#include "written_frames.hpp"
 
 namespace parley::load {
 namespace {
@@ -20,27 +21,7 @@ constexpr std::uint64_t kDevice = 3 * 256;  // user 3, device 0
 constexpr ConversationId kDirect{(1ULL << 63) | 5};
 constexpr ConversationId kGroup{77};
 
-// The frames a device wrote, as the server would decode them.
-struct Written {
-  std::vector<std::string> frames;
-  FrameWriter writer() {
-    return [this](std::string text) {
-      frames.push_back(std::move(text));
-      return true;
-    };
-  }
-  std::vector<protocol::Sync> syncs() const {
-    std::vector<protocol::Sync> out;
-    for (const auto& text : frames) {
-      auto frame = protocol::decode_client(text);
-      EXPECT_TRUE(frame.ok()) << text;
-      if (frame.ok() && std::holds_alternative<protocol::Sync>(frame.value())) {
-        out.push_back(std::get<protocol::Sync>(frame.value()));
-      }
-    }
-    return out;
-  }
-};
+using testing::Written;
 
 protocol::ErrorFrame server_error(const std::string& wire) {
   auto frame = protocol::decode_server(wire);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "written_frames.hpp"
+
 namespace parley::load {
 namespace {
 
@@ -18,25 +20,13 @@ constexpr ConversationId kOther{31};
 
 using Positions = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
 
-// The syncs a device wrote, as the server decodes them, in order.
-struct Written {
-  std::vector<std::string> frames;
-  FrameWriter writer() {
-    return [this](std::string text) {
-      frames.push_back(std::move(text));
-      return true;
-    };
-  }
+// The syncs a device wrote, as (conversation, after) pairs in conversation order.
+struct Written : testing::Written {
   std::vector<Positions> syncs() const {
     std::vector<Positions> out;
-    for (const auto& text : frames) {
-      auto frame = protocol::decode_client(text);
-      EXPECT_TRUE(frame.ok()) << text;
-      if (!frame.ok() || !std::holds_alternative<protocol::Sync>(frame.value())) continue;
+    for (const auto& sync : testing::Written::syncs()) {
       Positions positions;
-      for (const auto& p : std::get<protocol::Sync>(frame.value()).positions) {
-        positions.emplace_back(p.conv.value, p.after.value);
-      }
+      for (const auto& p : sync.positions) positions.emplace_back(p.conv.value, p.after.value);
       std::sort(positions.begin(), positions.end());
       out.push_back(std::move(positions));
     }
@@ -63,6 +53,13 @@ struct Device {
     ASSERT_TRUE(frame.ok()) << wire;
     on_sync_done(out.writer(), recorder, kDevice, std::get<protocol::SyncDone>(frame.value()));
   }
+  // Holds kConv through 10 on a first session, drops, reconnects; returns the replay's positions.
+  Positions back_after_holding_10(Written& out) {
+    up();
+    msg(kConv, 10);  // live on the first session, nothing outstanding: held through 10
+    down(Recorder::Down::deliberate);
+    return reconnect(out);
+  }
   // Reconnects and returns the positions its replay asks for.
   Positions reconnect(Written& out) {
     up();
@@ -77,11 +74,8 @@ struct Device {
 // syncing from 50 next would never replay what lies between 10 and 50.
 TEST(LoadSyncPosition, ALiveMessageDuringAnUnfinishedReplayDoesNotMoveThePosition) {
   Device d;
-  d.up();
-  d.msg(kConv, 10);  // live on the first session, nothing outstanding: held through 10
-  d.down(Recorder::Down::deliberate);
   Written first;
-  EXPECT_EQ(d.reconnect(first), (Positions{{kConv.value, 10}}));
+  EXPECT_EQ(d.back_after_holding_10(first), (Positions{{kConv.value, 10}}));
   d.msg(kConv, 50);  // live, ahead of a replay that has not arrived yet
   d.down(Recorder::Down::unexpected);
   Written second;
@@ -91,11 +85,8 @@ TEST(LoadSyncPosition, ALiveMessageDuringAnUnfinishedReplayDoesNotMoveThePositio
 
 TEST(LoadSyncPosition, AfterSyncDoneLiveMessagesMoveThePositionAgain) {
   Device d;
-  d.up();
-  d.msg(kConv, 10);
-  d.down(Recorder::Down::deliberate);
   Written first;
-  EXPECT_EQ(d.reconnect(first), (Positions{{kConv.value, 10}}));
+  EXPECT_EQ(d.back_after_holding_10(first), (Positions{{kConv.value, 10}}));
   d.msg(kConv, 20);  // the replay's page
   d.msg(kConv, 30);
   d.sync_done(first, kConv, 30, false);
@@ -110,11 +101,8 @@ TEST(LoadSyncPosition, AfterSyncDoneLiveMessagesMoveThePositionAgain) {
 // and a live message until the last sync.done leaves it there.
 TEST(LoadSyncPosition, APagedSyncMovesThePositionPageByPage) {
   Device d;
-  d.up();
-  d.msg(kConv, 10);
-  d.down(Recorder::Down::deliberate);
   Written first;
-  d.reconnect(first);
+  d.back_after_holding_10(first);
   d.msg(kConv, 25);
   d.sync_done(first, kConv, 25, true);
   ASSERT_EQ(first.syncs().size(), 2u);
@@ -149,11 +137,8 @@ TEST(LoadSyncPosition, EachConversationWaitsForItsOwnSyncDone) {
 // of the replay (more than sync_positions_max known) is live again and moves with what arrives.
 TEST(LoadSyncPosition, ALostConnectionForgetsTheOutstandingSync) {
   Device d;
-  d.up();
-  d.msg(kConv, 10);
-  d.down(Recorder::Down::deliberate);
   Written first;
-  d.reconnect(first);
+  d.back_after_holding_10(first);
   d.down(Recorder::Down::unexpected);  // before sync.done
   d.up();                              // no sync of kConv on this session
   d.msg(kConv, 80);
