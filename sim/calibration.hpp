@@ -19,7 +19,9 @@ struct Calibration {
   double gateway_frame_us = 2;             // gateway: session bookkeeping per frame in or out
   double heartbeat_us = 2;                 // gateway: one ping/pong
   double presence_write_us = 5;            // presence shard: one heartbeat refresh (Redis-like)
-  double reconnect_us = 60;                // gateway: auth + registry + sync request of one device
+  // gateway: a whole wss:// reconnect (TCP and TLS handshakes, upgrade, auth, registry connect,
+  // sync request, close), measured by scripts/bench_connect.py (results/server-connect.json)
+  double reconnect_us = 1455;
   double store_write_us = 40;              // store node: one replica append (RocksDB, batch 128)
   double store_read_us = 20;               // store node: one history/sync page read
   double store_writes_per_message = 2;     // message + dedup key, before replication
