@@ -32,7 +32,9 @@ void usage(std::ostream& out) {
          "  --sample-gateways N   gateways the traced sample lives on (default 32)\n"
          "  --calibration FILE    per-operation CPU costs (default results/calibration.json)\n"
          "  --cost key=value      override one calibration figure (µs), repeatable\n"
-         "  --grace-s X           simulated seconds after the last send (default 15)\n"
+         "  --grace-s X           simulated seconds after the last send and the last fault's end\n"
+         "                        (default 15; a fault lasting past the sends extends the run by\n"
+         "                        at most 60 s)\n"
          "  --no-checker          do not fail the run on checker findings\n"
          "  --quiet               no progress line\n"
          "Exit status: 0 when every SLO and the checker pass, 1 when not, 2 on bad input.\n";

@@ -29,6 +29,7 @@ constexpr double hot_traced_per_s_max = 20;      // traced sends into a hot grou
 constexpr TimeUs settled_us = 2'000'000;         // presence is checked for devices online this long
 constexpr TimeUs presence_converge_us = static_cast<TimeUs>(limits::heartbeat_interval_ms) * 1000 + ping_every_us + settled_us;
 constexpr double hot_tail_s = 10;                // a hot group's skew is watched this long after it
+constexpr TimeUs fault_overrun_max_us = 60'000'000;  // a fault past the traffic extends the run this much at most
 
 class Simulation {
  public:
@@ -135,7 +136,18 @@ class Simulation {
   void schedule() {
     checker_.set_reorder_excuse([this](TimeUs sent, TimeUs acked) { return reorder_excused(sent, acked); });
     duration_us_ = static_cast<TimeUs>(scenario_.duration_s * 1e6);
-    end_us_ = duration_us_ + static_cast<TimeUs>(options_.grace_s * 1e6);
+    const auto swarm = expand_swarm(scenario_, seed_);
+    // A fault still on when traffic stops keeps the run going until it is over, then the grace:
+    // what it left behind (redeliveries, re-fan-outs, reconnects) gets the same time to settle as
+    // a fault that ended earlier. At most fault_overrun_max_us more.
+    TimeUs faults_end_us = 0;
+    auto note_end = [&faults_end_us](const scenario::Fault& f) {
+      faults_end_us = std::max(faults_end_us, static_cast<TimeUs>((f.at_s + f.duration_s) * 1e6));
+    };
+    std::for_each(scenario_.faults.schedule.begin(), scenario_.faults.schedule.end(), note_end);
+    std::for_each(swarm.begin(), swarm.end(), note_end);
+    end_us_ = duration_us_ + std::clamp<TimeUs>(faults_end_us - duration_us_, 0, fault_overrun_max_us) +
+              static_cast<TimeUs>(options_.grace_s * 1e6);
     if (clients_.planned()) {  // the sample is every online user: trace the scenario's own plan
       planner_.emplace(scenario_);
       clients_.connect_planned(*planner_);
@@ -153,7 +165,6 @@ class Simulation {
     every(ping_every_us, ping_every_us, [this] { clients_.heartbeat_all(); });
     load_.update(0, 0);
     every(second_us, second_us, [this] { pulse(); });
-    auto swarm = expand_swarm(scenario_, seed_);
     deployment_.set_fault_count(scenario_.faults.schedule.size() + swarm.size());
     for (const auto& fault : scenario_.faults.schedule) schedule_fault(fault, false);
     for (const auto& fault : swarm) schedule_fault(fault, true);

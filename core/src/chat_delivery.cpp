@@ -17,14 +17,20 @@ void ChatService::State::deliver(const DeviceLocation& d, ConversationId conv, M
                                  const FramePtr& frame) {
   route(env::DeliverToDevice{d.gateway, d.device, conv, msg, frame});
   ++stats.deliveries;
-  const chat::DeliveryKey key{d.device, conv, msg};
+  track(d.device, conv, msg, frame, 0);
+}
+
+// Waits for an ack, or (offline_since_ms != 0) for the device's return (on_redeliver).
+void ChatService::State::track(const DeviceRef& device, ConversationId conv, MessageId msg,
+                               const FramePtr& frame, TimeMs offline_since_ms) {
+  const chat::DeliveryKey key{device, conv, msg};
   if (tracked.count(key) != 0) return;  // already awaiting an ack: keep its deadline and count
   if (tracked.size() >= config.pending_deliveries_max) {
     ++stats.delivery_give_ups;  // untracked: if this delivery is lost the device must sync
     return;
   }
   const auto due_at = due.emplace(clock->now_ms() + config.redelivery_after_ms, key);
-  tracked.emplace(key, chat::Tracked{frame, 0, due_at});
+  tracked.emplace(key, chat::Tracked{frame, 0, due_at, offline_since_ms});
   stats.pending_deliveries = tracked.size();
   ++unsettled[conv][msg];  // the conversation's fan-out cursor waits for this delivery
 }

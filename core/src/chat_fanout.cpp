@@ -113,9 +113,14 @@ void ChatService::State::emit_fanout(ConversationId conv, const chat::FanOut& f)
       if (!std::binary_search(f.recipients.begin(), f.recipients.end(), d.device.user)) continue;
       if (d.online()) {
         deliver(d, conv, m.id, frame);
-      } else if (!f.backfill && d.device.user != m.sender) {
-        push_candidate(d, m);
+        continue;
       }
+      // A recovery re-fans out what a crashed node had not settled: its live copy may have been
+      // lost on the way to a device that has since gone offline with a newer message behind it
+      // (its sync would start past this one; found by the simulator, seed 530 of the sweep). So
+      // the offline devices wait for their return too (chat_delivery.cpp).
+      if (f.recovery) track(d.device, conv, m.id, frame, clock->now_ms());
+      if (!f.backfill && d.device.user != m.sender) push_candidate(d, m);
     }
   }
 }

@@ -56,6 +56,14 @@ void ChatService::State::on_sync_page(const chat::then::Sync& then, store::Outco
     reply(then.origin.to, protocol::Deliver{std::move(m)});
   }
   done.more = page->more;
+  // Appends of this conversation still in flight may land below what the page saw (a later id's
+  // write can complete first): `through` must not pass them, or a client that is not registered
+  // for their live fan-out would sync from past them next time (found by the simulator, seed 529
+  // of the sweep). The replayed messages above stay delivered; the next sync repeats them.
+  if (auto c = conversations.find(then.conv); c != conversations.end() && !c->second.appends.empty()) {
+    const MessageId first_pending = c->second.appends.begin()->first;
+    if (first_pending <= done.through) done.through = MessageId{first_pending.value - 1};
+  }
   reply(then.origin.to, done);
 }
 

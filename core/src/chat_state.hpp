@@ -238,6 +238,7 @@ struct ChatService::State {
 
   // chat_delivery.cpp
   void deliver(const DeviceLocation& d, ConversationId conv, MessageId msg, const FramePtr& frame);
+  void track(const DeviceRef& device, ConversationId conv, MessageId msg, const FramePtr& frame, TimeMs offline_since_ms);
   void on_delivery_ack(const env::DeliveryAck& ack);
   void run_redelivery();
   void on_redeliver(const chat::then::Redeliver& then, store::Outcome& outcome);

@@ -90,6 +90,33 @@ TEST_F(ChatQueriesTest, SyncReplaysWhatFollowsThePosition) {
   EXPECT_EQ(done.rid, "s");
 }
 
+// Two sends in flight; the later one's write lands first and a sync reads it. `through` stays
+// below the earlier one, still in flight: a device that is not registered for its live fan-out
+// must sync from before it next time, not from past it.
+TEST_F(ChatQueriesTest, SyncThroughNeverPassesAnAppendStillInFlight) {
+  h.hold = [](const store::Op& op) { return std::holds_alternative<store::AppendMessage>(op); };
+  h.send(dev(alice, 1), ab, "m6", "six");
+  h.send(dev(alice, 1), ab, "m7", "seven");
+  ASSERT_EQ(h.held_count<store::AppendMessage>(), 2u);
+  h.complete(1);  // "seven" is durable, "six" is not yet
+  h.hold = nullptr;
+  h.step(sync(dev(bob, 2), ids[4]));
+  const auto replayed = h.frames_of<protocol::Deliver>(session_of(dev(bob, 2)));
+  ASSERT_EQ(replayed.size(), 1u);
+  EXPECT_EQ(replayed[0].message.body.text, "seven");
+  const auto done = h.frames_of<protocol::SyncDone>(session_of(dev(bob, 2)));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_LT(done[0].through, replayed[0].message.id);
+  EXPECT_GE(done[0].through, ids[4]);
+  h.complete(0);  // "six" lands: a sync from `through` now brings both
+  h.routed.clear();
+  h.step(sync(dev(bob, 2), done[0].through));
+  const auto again = h.frames_of<protocol::Deliver>(session_of(dev(bob, 2)));
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].message.body.text, "six");
+  EXPECT_EQ(h.frames_of<protocol::SyncDone>(session_of(dev(bob, 2))).at(0).through, again[1].message.id);
+}
+
 TEST_F(ChatQueriesTest, SyncInPagesSaysMoreAndAnUpToDateDeviceGetsItsPositionBack) {
   h.step(sync(dev(bob, 2), MessageId{}, 2));
   auto done = h.frames_of<protocol::SyncDone>(session_of(dev(bob, 2)));

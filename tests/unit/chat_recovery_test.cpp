@@ -97,6 +97,25 @@ TEST_F(ChatRecoveryTest, UnacknowledgedDeliveryIsSentAgainAfterTheRestart) {
   EXPECT_EQ(delivered(dev(bob, 1)), std::vector<MessageId>{id});
 }
 
+// Seed 530: the live copy was lost on the way (a partition), the device got a newer message live
+// and then dropped; the node crashed, and its recovery found the device offline. Its sync would
+// start past the lost message, so the recovery keeps it for the device's return.
+TEST_F(ChatRecoveryTest, RecoveryKeepsAnUnsettledMessageForAnOfflineDeviceUntilItIsBack) {
+  h.send(dev(alice, 1), ab, "u1", "lost on the way");
+  const MessageId id = acks(dev(alice, 1)).at(0).msg;
+  h.store.execute(store::RegistryDisconnect{dev(bob, 1), gateway_a, session_of(dev(bob, 1)).session});
+  crash_and_restart();
+  EXPECT_TRUE(delivered(dev(bob, 1)).empty());  // offline at the recovery
+  EXPECT_EQ(h.chat->stats().pending_deliveries, 1u);
+  h.online(dev(bob, 1), gateway_b);
+  h.clock.advance(limits::redelivery_after_ms);
+  h.tick();
+  const auto to_bob = h.deliveries_to(dev(bob, 1));
+  ASSERT_EQ(to_bob.size(), 1u);
+  EXPECT_EQ(to_bob[0].msg, id);
+  EXPECT_EQ(to_bob[0].gateway, gateway_b);
+}
+
 TEST_F(ChatRecoveryTest, SettledMessagesAreNotSentAgain) {
   h.send(dev(alice, 1), ab, "u1", "hello");
   const MessageId id = acks(dev(alice, 1)).at(0).msg;
