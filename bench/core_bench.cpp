@@ -46,6 +46,23 @@ void BM_DecodeSend(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeSend);
 
+// The same send with a text body of N bytes: the per-byte part of decoding, which the simulator's
+// calibration takes as decode_us_per_kb (the slope between 64 B and 16 KB).
+std::string send_frame_of(std::size_t bytes) {
+  return R"({"op":"send","rid":"r-18","id":"6f1c2a8e-2f7b-4a51-9a43-0c7d1f1f9b2e","to":"4242",)"
+         R"("body":{"type":"text","text":")" + std::string(bytes, 'a') + R"("}})";
+}
+
+void BM_DecodeSendBytes(benchmark::State& state) {
+  const std::string frame_text = send_frame_of(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto frame = protocol::decode_client(frame_text);
+    benchmark::DoNotOptimize(frame);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * frame_text.size()));
+}
+BENCHMARK(BM_DecodeSendBytes)->Arg(64)->Arg(16384);
+
 void BM_DecodeMalformed(benchmark::State& state) {
   const std::string bad = R"({"op":"send","id":"x","to":"12a","body":{"type":"text","text":"hi"}})";
   for (auto _ : state) {
@@ -75,6 +92,18 @@ void BM_EncodeDeliver(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EncodeDeliver);
+
+// The delivery of a text body of N bytes (encode_us_per_kb, as above).
+void BM_EncodeDeliverBytes(benchmark::State& state) {
+  protocol::Deliver deliver = sample_delivery();
+  deliver.message.body.text = std::string(static_cast<std::size_t>(state.range(0)), 'a');
+  const protocol::ServerFrame frame = deliver;
+  for (auto _ : state) {
+    auto text = protocol::encode(frame);
+    benchmark::DoNotOptimize(text);
+  }
+}
+BENCHMARK(BM_EncodeDeliverBytes)->Arg(64)->Arg(16384);
 
 // One message to a group of N members, each online on one device: dedup, id, append, registry
 // lookup, and N DeliverToDevice envelopes sharing one encoded frame.

@@ -16,6 +16,8 @@ namespace {
 std::vector<std::pair<const char*, double Calibration::*>> fields() {
   return {{"decode_us", &Calibration::decode_us},
           {"encode_us", &Calibration::encode_us},
+          {"decode_us_per_kb", &Calibration::decode_us_per_kb},
+          {"encode_us_per_kb", &Calibration::encode_us_per_kb},
           {"fanout_us_per_recipient", &Calibration::fanout_us_per_recipient},
           {"chat_path_us", &Calibration::chat_path_us},
           {"gateway_frame_us", &Calibration::gateway_frame_us},

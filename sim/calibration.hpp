@@ -12,8 +12,12 @@
 namespace parley::sim {
 
 struct Calibration {
-  double decode_us = 1.8;                  // one client frame decoded (gateway)
+  double decode_us = 3.4;                  // one client frame decoded (gateway)
   double encode_us = 0.45;                 // one server frame encoded (gateway, chat)
+  // Per KiB of message text beyond the ~70 B the two figures above were measured with
+  // (BM_DecodeSendBytes, BM_EncodeDeliverBytes: the slope between 64 B and 16 KiB).
+  double decode_us_per_kb = 8.5;
+  double encode_us_per_kb = 0.93;
   double fanout_us_per_recipient = 0.35;   // chat: one recipient of a fan-out
   double chat_path_us = 10;                // chat: a 1:1 message through dedup, id, persist, ack
   double gateway_frame_us = 2;             // gateway: session bookkeeping per frame in or out

@@ -12,6 +12,7 @@ namespace parley::sim {
 namespace {
 
 constexpr double envelope_overhead_bytes = 160;  // ids, routing slip, JSON framing, TCP/IP headers
+constexpr double calibrated_text_bytes = 70;     // the text of BM_DecodeSend / BM_EncodeDeliver
 
 }  // namespace
 
@@ -46,6 +47,11 @@ LoadModel::LoadModel(const scenario::Scenario& scenario, const workload::Populat
       devices_(expected_.devices_per_user),
       recipients_(expected_.recipient_users),
       envelope_bits_((workload::Sampler(scenario.workload.payload_bytes).mean() + envelope_overhead_bytes) * 8) {
+  // The text a message carries beyond the one decode_us and encode_us were measured with.
+  const double extra_kb =
+      std::max(0.0, workload::Sampler(scenario.workload.payload_bytes).mean() - calibrated_text_bytes) / 1024;
+  decode_payload_us_ = cost_.decode_us_per_kb * extra_kb;
+  encode_payload_us_ = cost_.encode_us_per_kb * extra_kb;
   // The scenario's hot groups: each is one conversation, owned by one chat host; spread evenly,
   // the busiest chat host owns ceil(hot groups / chat hosts) of them.
   const auto hot_groups = scenario.population.hot_groups.count;
@@ -114,7 +120,7 @@ std::int64_t LoadModel::queue_hop_us(const Envelope& envelope, Random& rng) cons
 // The chat host's part of `messages` into groups with `deliveries`: the message path, and either
 // the whole fan-out (direct) or one job written to the queue (queued).
 double LoadModel::chat_share_us(double messages, double deliveries, bool queued) const {
-  const double path = messages * (cost_.chat_path_us + cost_.encode_us);
+  const double path = messages * (cost_.chat_path_us + cost_.encode_us + encode_payload_us_);
   return queued ? path + messages * cost_.fanout_us_per_recipient
                 : path + deliveries * cost_.fanout_us_per_recipient * 2;
 }
@@ -142,7 +148,7 @@ double LoadModel::receipt_chat_us(double reads) const {
 
 // The fan-out tier's part: read the job, then send every copy and take its ack.
 double LoadModel::fanout_job_us(double messages, double deliveries) const {
-  return messages * cost_.decode_us + deliveries * cost_.fanout_us_per_recipient * 2;
+  return messages * (cost_.decode_us + decode_payload_us_) + deliveries * cost_.fanout_us_per_recipient * 2;
 }
 
 // Push digest (docs/simulator.md): a conversation with Poisson message rate λ notifies an offline
@@ -238,13 +244,13 @@ void LoadModel::update(double t_s, double extra_reconnects) {
   const double receipts = scenario_.workload.read_receipt_share;
   auto& gw = states_[static_cast<std::size_t>(Component::gateway)];
   const double frames_in = r.messages * (1 + typing) + r.deliveries * (1 + receipts);
-  gw.busy_us_per_s = frames_in * (cost_.decode_us + cost_.gateway_frame_us) +
+  gw.busy_us_per_s = frames_in * (cost_.decode_us + cost_.gateway_frame_us) + r.messages * decode_payload_us_ +
                      (r.messages + r.deliveries) * (cost_.gateway_frame_us + cost_.encode_us) +
                      r.heartbeats * cost_.heartbeat_us + r.reconnects * cost_.reconnect_us;
   auto& chat = states_[static_cast<std::size_t>(Component::chat)];
   // Fan-out and its ack per delivery; in queue mode the queued deliveries leave for the worker
   // tier and the chat node writes one job per queued message instead.
-  chat.busy_us_per_s = r.messages * (cost_.chat_path_us + cost_.encode_us) +
+  chat.busy_us_per_s = r.messages * (cost_.chat_path_us + cost_.encode_us + encode_payload_us_) +
                        (r.deliveries - r.queued_deliveries) * cost_.fanout_us_per_recipient * 2 +
                        r.queued_messages * cost_.fanout_us_per_recipient +
                        r.history_reads * cost_.chat_path_us;

@@ -124,6 +124,7 @@ class LoadModel {
   BulkRates rates_;
   std::array<double, component_count> link_bits_per_s_{};
   double envelope_bits_ = 0;  // a message envelope: mean payload plus routing and framing
+  double decode_payload_us_ = 0, encode_payload_us_ = 0;  // per message, for its mean payload
   std::array<ComponentState, component_count> states_{};
   std::optional<std::uint32_t> hot_host_;
   double hot_messages_ = 0, hot_members_ = 0;

@@ -347,6 +347,21 @@ def check_reconnect_storm(sim, source, work):
     degraded(every)  # a dropped device gets what it missed when it is back: late, not lost
 
 
+def check_payload_costs(sim, source, work):
+    """Bigger messages cost more: the gateways decode every send's text and the chat nodes encode
+    every message's delivery frame (the per-KiB calibration). Deliveries dominate both tiers and
+    are costed per frame, so 8 KB texts add about a tenth on sim-smoke."""
+    def bulk(payload):
+        s = run(sim, source, os.path.join(work, f"payload-{payload}"), "scenarios/sim-smoke.yaml",
+                "--set", "duration_s=5", "--sample-users", "300", "--grace-s", "3", "--set", "faults.schedule=[]",
+                "--set", f"workload.payload_bytes={payload}")
+        checker_clean(s, f"payload {payload}")
+        return s["extra"]["capacity"]["components"]
+    small, large = bulk(70), bulk(8000)
+    assert large["gateway"]["peak_utilisation"] > 1.05 * small["gateway"]["peak_utilisation"] > 0, (small, large)
+    assert large["chat"]["peak_utilisation"] > small["chat"]["peak_utilisation"] > 0, (small, large)
+
+
 def check_configured_hot_groups(sim, source, work):
     """population.hot_groups.rate_multiplier reaches the bulk model: more messages into the hot
     group, more fan-out (deliveries per message, gateway and chat load), and the chat host that owns
@@ -373,7 +388,7 @@ def check_configured_hot_groups(sim, source, work):
 FAULT_CHECKS = [check_partition, check_link_degradation, check_link_bandwidth, check_redis_failover,
                 check_failover_during_reconnects, check_clock_step, check_hot_group,
                 check_chat_crash_unsynced, check_store_node_loss_unsynced, check_reconnect_storm,
-                check_configured_hot_groups]
+                check_payload_costs, check_configured_hot_groups]
 
 
 def faults(sim, source, work):
