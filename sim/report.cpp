@@ -353,7 +353,11 @@ Report make_report(const scenario::Scenario& s, const Calibration& calibration,
                      {"churn_reconnects", ue.churn_reconnects},
                      {"history_reads", {{"sent", ue.history_sent}, {"answered", ue.history_answered}}},
                      {"searches", {{"sent", ue.searches_sent}, {"answered", ue.searches_answered},
-                                   {"foreign_hits", ue.search_foreign_hits}}}};
+                                   {"foreign_hits", ue.search_foreign_hits}}},
+                     {"typing", {{"sent", ue.typing_sent}, {"received", ue.typing_received},
+                                 {"misdirected", ue.typing_misdirected}}},
+                     {"read_marks", {{"sent", ue.reads_sent}, {"receipts_received", ue.receipts_received},
+                                     {"receipts_misdirected", ue.receipts_misdirected}}}};
   extra["capacity"] = capacity(s, r, report.summary.pass, report.capacity_line);
   extra["faults"] = faults_json(r);
   extra["checker"] = checker_json(r.checker, checker_on, report.checker_passed);

@@ -4,6 +4,7 @@
 #include "sample_clients.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "parley/conversation.hpp"
@@ -31,7 +32,7 @@ SampleClients::SampleClients(const scenario::Scenario& scenario,
                              Deployment& deployment, EventCalendar& calendar, Checker& checker,
                              std::uint64_t seed)
     : scenario_(scenario), config_(config), population_(&population), deployment_(&deployment), calendar_(&calendar),
-      checker_(&checker), rng_(seed ^ 0xc11e47ULL) {
+      checker_(&checker), rng_(seed ^ 0xc11e47ULL), typing_rng_(seed ^ 0x7e1d0ULL) {
   const workload::Sampler access(scenario.topology.network.client_latency_ms);
   const std::uint64_t online = std::max<std::uint64_t>(population.online(), 1);
   config_.users = static_cast<std::uint32_t>(std::min<std::uint64_t>(config_.users, online));
@@ -269,9 +270,18 @@ void SampleClients::handle(std::uint32_t device, const pr::ServerFrame& frame) {
                    const auto index = std::stoul(g.rid.substr(1));
                    if (index >= groups_.size() || groups_[index].id) return;
                    groups_[index].id = g.group;
+                   group_of_conv_[group_conversation(g.group).value()] = static_cast<std::uint32_t>(index);
                    for (auto member : groups_[index].members) groups_of_user_[member].push_back(static_cast<std::uint32_t>(index));
                  },
                  [&](const pr::ErrorFrame& e) { on_error(device, e); },
+                 [&](const pr::TypingUpdate& update) {
+                   ++user_events_.typing_received;
+                   if (!member_of(device, update.conv)) ++user_events_.typing_misdirected;
+                 },
+                 [&](const pr::Receipt& receipt) {
+                   ++user_events_.receipts_received;
+                   if (!member_of(device, receipt.conv)) ++user_events_.receipts_misdirected;
+                 },
                  [&](const pr::HistoryPage& page) {
                    if (page.rid == "h") ++user_events_.history_answered;
                  },
@@ -386,6 +396,10 @@ void SampleClients::on_deliver(std::uint32_t device, const StoredMessage& m) {
   const auto index = static_cast<std::uint32_t>(std::stoul(m.client_uuid.substr(1)));
   const auto latency = checker_->delivered(index, m.id, device, calendar_->now_us());
   if (latency < 0) return;
+  if (typing_rng_.unit() < scenario_.workload.read_receipt_share) {  // the user reads it
+    to_server(device, pr::Read{m.conv, m.id});
+    ++user_events_.reads_sent;
+  }
   if (older) checker_->reordered(index, calendar_->now_us() < recovering_until_us_[device], calendar_->now_us());
   if (latency > static_cast<std::int64_t>(scenario_.slos.p99_delivery_ms * 1000)) ++second_.late;
   delivery_.record(static_cast<std::uint64_t>(latency));
@@ -467,7 +481,8 @@ void SampleClients::send_planned(const workload::PlannedSend& send, TimeUs inten
     if (device >= first_device_[user + 1]) return;  // beyond devices_max
     (state_[device] == State::online ? recipients : optional).push_back(device);
   });
-  send_traced_new(first_device_[sender], conv, std::move(recipients), intended_us, std::move(optional));
+  send_traced_new(first_device_[sender], conv, std::move(recipients), intended_us, std::move(optional),
+                  send.typing_indicators);
 }
 
 std::uint64_t SampleClients::groups_ready() const {
@@ -510,7 +525,15 @@ void SampleClients::send_in(std::uint32_t device, ConversationId conv, const std
 
 void SampleClients::send_traced_new(std::uint32_t device, ConversationId conv,
                                     std::vector<std::uint32_t> recipients, TimeUs intended_us,
-                                    std::vector<std::uint32_t> optional) {
+                                    std::vector<std::uint32_t> optional, std::optional<std::uint32_t> typing) {
+  if (!typing) {  // whole indicators, and one more with the fraction's probability
+    const double per_message = scenario_.workload.typing_per_message;
+    typing = static_cast<std::uint32_t>(per_message) + (typing_rng_.unit() < per_message - std::floor(per_message) ? 1 : 0);
+  }
+  if (state_[device] == State::online) {
+    for (std::uint32_t i = 0; i < *typing; ++i) to_server(device, pr::Typing{conv, true});
+    user_events_.typing_sent += *typing;
+  }
   // The conversation list of the devices that hold the conversation (optional ones do not yet).
   for (auto d : recipients) position_[d].try_emplace(conv);
   if (optional.empty() || state_[device] == State::online) position_[device].try_emplace(conv);
@@ -569,6 +592,17 @@ void SampleClients::send_to_group(Random& rng, std::uint32_t group, std::size_t 
   ++effect.sends;
   effect.members = static_cast<std::uint32_t>(members.size());
   send_in(first_device_[user] + static_cast<std::uint32_t>(rng.uniform(span)), *conv, members);
+}
+
+// Whether the device's user is in the conversation: one of a direct pair, or a sampled group's
+// member (groups are known from their group.create answer).
+bool SampleClients::member_of(std::uint32_t device, ConversationId conv) const {
+  const UserId me{user_of_[device] + 1};
+  if (const auto pair = direct_members(conv)) return pair->first == me || pair->second == me;
+  const auto group = group_of_conv_.find(conv);
+  if (group == group_of_conv_.end()) return false;
+  const auto& members = groups_[group->second].members;
+  return std::find(members.begin(), members.end(), sample_user_of_[device]) != members.end();
 }
 
 bool SampleClients::settled_online(std::uint32_t device, TimeUs settled_us) const {

@@ -50,6 +50,11 @@ struct UserEventCounts {  // the sample's own churn and reads (workload::UserEve
   std::uint64_t history_sent = 0, history_answered = 0;
   std::uint64_t searches_sent = 0, searches_answered = 0;
   std::uint64_t search_foreign_hits = 0;  // a hit from a conversation the user is not in
+  // Typing indicators before sends and read marks after first deliveries, at the scenario's
+  // typing_per_message and read_receipt_share; what came back, and any of either for a
+  // conversation the device is not in (misdirected).
+  std::uint64_t typing_sent = 0, typing_received = 0, typing_misdirected = 0;
+  std::uint64_t reads_sent = 0, receipts_received = 0, receipts_misdirected = 0;
 };
 
 struct HotEffect {  // hot_group: traced deliveries of the hot group against every other one
@@ -127,6 +132,7 @@ class SampleClients {
 
   void connect(std::uint32_t device);
   void drop(std::uint32_t device);
+  bool member_of(std::uint32_t device, ConversationId conv) const;
   void disconnected(std::uint32_t device);
   void start_fault(std::size_t fault);
   void hit(std::uint32_t device, std::size_t fault);
@@ -139,8 +145,10 @@ class SampleClients {
   void on_error(std::uint32_t device, const protocol::ErrorFrame& error);
   void send_traced(std::uint32_t device, std::uint32_t index);
   void send_in(std::uint32_t device, ConversationId conv, const std::vector<std::uint32_t>& members);
+  // `typing`: indicators sent just before (nullopt: drawn at the scenario's typing_per_message).
   void send_traced_new(std::uint32_t device, ConversationId conv, std::vector<std::uint32_t> recipients,
-                       TimeUs intended_us, std::vector<std::uint32_t> optional = {});
+                       TimeUs intended_us, std::vector<std::uint32_t> optional = {},
+                       std::optional<std::uint32_t> typing = std::nullopt);
   void create_group(std::uint32_t creator, protocol::GroupCreate create);
   void request_sync(std::uint32_t device, const std::vector<ConversationId>& convs, MessageId after = {});
   std::vector<std::uint32_t> devices_of_user(std::uint32_t user) const;
@@ -153,6 +161,7 @@ class SampleClients {
   EventCalendar* calendar_;
   Checker* checker_;
   Random rng_;
+  Random typing_rng_;  // typing indicators and read marks, apart from the reconnect jitter
   // ---- the sample population, one column per field (device-indexed) ----
   std::vector<std::uint64_t> user_of_;          // real user index in the population
   std::vector<std::uint32_t> sample_user_of_;   // index among sampled users
@@ -189,6 +198,7 @@ class SampleClients {
   std::uint64_t connected_ = 0;
   metrics::Histogram ack_, delivery_;
   SecondStats second_;
+  std::map<ConversationId, std::uint32_t> group_of_conv_;  // sampled group by conversation
   UserEventCounts user_events_;
   std::vector<FaultEffect> faults_;
   std::vector<TimeUs> fault_at_us_;

@@ -430,6 +430,7 @@ def shipped_scenarios(sim, source, work):
         # another user's conversation; without faults every read is answered.
         sample = s["extra"]["sample"]
         assert sample["searches"]["foreign_hits"] == 0, (name, sample)
+        assert sample["typing"]["misdirected"] == 0 and sample["read_marks"]["receipts_misdirected"] == 0, (name, sample)
         if not s["extra"]["faults"]:
             assert sample["history_reads"]["answered"] == sample["history_reads"]["sent"], (name, sample)
             assert sample["searches"]["answered"] == sample["searches"]["sent"], (name, sample)
@@ -440,6 +441,8 @@ def shipped_scenarios(sim, source, work):
     samples = [sample for _, sample in results.values()]
     assert sum(x["churn_reconnects"] for x in samples) > 0, samples
     assert sum(x["history_reads"]["sent"] for x in samples) > 0 and sum(x["searches"]["sent"] for x in samples) > 0
+    assert sum(x["typing"]["received"] for x in samples) > sum(x["typing"]["sent"] for x in samples) > 0  # fan-out
+    assert sum(x["read_marks"]["receipts_received"] for x in samples) > 0 and sum(x["read_marks"]["sent"] for x in samples) > 0
     assert kinds["gateway-crash"] and set(kinds["gateway-crash"]) == {"gateway_crash"}, kinds
     assert "store_node_loss" in kinds["store-node-loss"] and "partition" in kinds["partition"], kinds
     assert "hot_group" in kinds["hot-group"] and "reconnect_storm" in kinds["reconnect-storm"], kinds
