@@ -132,6 +132,7 @@ class SampleClients {
 
   void connect(std::uint32_t device);
   void drop(std::uint32_t device);
+  void leave(std::uint32_t device, TimeUs back_after_us);
   bool member_of(std::uint32_t device, ConversationId conv) const;
   void disconnected(std::uint32_t device);
   void start_fault(std::size_t fault);
