@@ -44,7 +44,13 @@ Deployment::Deployment(const scenario::Scenario& scenario, const Calibration& ca
       rng_(seed ^ 0xde9105ULL),
       write_latency_(scenario.topology.store.write_latency_ms),
       read_latency_(scenario.topology.store.read_latency_ms),
-      network_(scenario.topology.network.zones, scenario.topology.network.datacenter_link_bandwidth_gbps) {}
+      network_(scenario.topology.network.zones, scenario.topology.network.datacenter_link_bandwidth_gbps) {
+  // Only a scheduled store_node_loss with lose_unsynced_writes reads the unsynced appends (the
+  // swarm's faults keep default params): otherwise no store completion pays for keeping them.
+  track_unsynced_ = std::any_of(scenario.faults.schedule.begin(), scenario.faults.schedule.end(), [](const auto& f) {
+    return f.kind == scenario::FaultKind::store_node_loss && f.params.lose_unsynced_writes;
+  });
+}
 
 HostClock& Deployment::clock_of(HostRef host) {
   auto& clock = clocks_[host];
@@ -330,7 +336,7 @@ void Deployment::run_store(HostRef from, StoreRequest request) {
     // not the write.
     StoreDone done{request.req, available ? store_.execute(request.op)
                                           : store::Outcome{Error{ErrorCode::internal, "store quorum unavailable"}}};
-    if (available) note_unsynced(request, done.outcome, std::move(replicas));
+    if (available && track_unsynced_) note_unsynced(request, done.outcome, std::move(replicas));
     if (!platform_->is_on(from) || instance(from).epoch != epoch) {
       ++stats_.store_completions_lost;
       if (auto it = down_by_.find(from); it != down_by_.end()) ++counters_.at(it->second).store_completions_lost;

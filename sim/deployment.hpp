@@ -182,6 +182,7 @@ class Deployment {
   std::map<HostRef, std::size_t> stepped_;               // host → its latest clock_step fault
   std::map<ConversationId, MessageId> last_append_;  // newest id appended per conversation
   std::deque<UnsyncedAppend> unsynced_;              // appends of the last sync period, oldest first
+  bool track_unsynced_ = false;                      // a store_node_loss will lose them
   std::map<std::pair<ConversationId, MessageId>, std::size_t> forgotten_;  // → store_node_loss
   struct Unregistered {
     TimeUs from = 0, to = 0;

@@ -107,12 +107,18 @@ Json capacity(const scenario::Scenario& s, const SimulationResult& r, bool slos_
                     {"per_hour_at_70pct", round6(cost_needed)}}}};
 }
 
+// A fault's report window: from its start to 10 s after its end (the aftermath).
+constexpr double aftermath_s = 10;
+bool in_window(double t_s, const FaultRecord& f) {
+  return t_s >= f.fault.at_s && t_s < f.fault.at_s + f.fault.duration_s + aftermath_s;
+}
+
 // What a fault did to the traced sample, from the per-second series: the delivery p99 of every
 // second in the window [at, at + duration + 10 s) (latency over time), its worst second against
 // the median second before the fault, deliveries after the SLO (delayed) and redeliveries.
 Json fault_window(const SimulationResult& r, const FaultRecord& f) {
   const auto from = static_cast<std::size_t>(f.fault.at_s);
-  const auto to = static_cast<std::size_t>(f.fault.at_s + f.fault.duration_s + 10);
+  const auto to = static_cast<std::size_t>(f.fault.at_s + f.fault.duration_s + aftermath_s);
   std::vector<std::uint64_t> before;
   std::uint64_t worst = 0, late = 0, deliveries = 0;
   Json series = Json::array();
@@ -146,7 +152,7 @@ Json fault_window(const SimulationResult& r, const FaultRecord& f) {
 double peak_backlog_ms(const SimulationResult& r, const FaultRecord& f, std::optional<Component> component) {
   double peak = 0;
   for (const auto& u : r.utilisation) {
-    if (u.t_s < f.fault.at_s || u.t_s >= f.fault.at_s + f.fault.duration_s + 10) continue;
+    if (!in_window(u.t_s, f)) continue;
     for (std::size_t k = 0; k < component_count; ++k) {
       if (!component || static_cast<std::size_t>(*component) == k) peak = std::max(peak, u.backlog_ms[k]);
     }
@@ -161,7 +167,7 @@ Json reconnect_bulk(const SimulationResult& r, const FaultRecord& f) {
   double reconnects = 0;
   std::array<double, component_count> peak{};
   for (const auto& u : r.utilisation) {
-    if (u.t_s < f.fault.at_s || u.t_s >= f.fault.at_s + f.fault.duration_s + 10) continue;
+    if (!in_window(u.t_s, f)) continue;
     reconnects = std::max(reconnects, u.bulk_reconnects_per_s);
     for (std::size_t k = 0; k < component_count; ++k) peak[k] = std::max(peak[k], u.utilisation[k]);
   }
